@@ -1,0 +1,105 @@
+"""The in-memory image every layer works on."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+#: Stored-value dtypes the core handles (DICOM Bits Allocated 8 or 16).
+SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int16))
+GREY_PHOTOMETRICS = ("MONOCHROME1", "MONOCHROME2")
+
+
+@dataclass(frozen=True)
+class WindowPreset:
+    """A display window in output units (HU for CT), as DICOM defines centre/width."""
+
+    center: float
+    width: float
+    name: str = ""
+
+
+@dataclass
+class MedicalImage:
+    """Stored pixel values plus what is needed to interpret and re-export them.
+
+    ``pixels`` holds the stored values in their own dtype (uint8, uint16 or int16),
+    shape ``(rows, cols)`` or ``(frames, rows, cols)``; never rescaled, never resized.
+    ``dataset`` is the source DICOM header with the pixel data removed (``None`` for
+    PNG/TIFF/JPEG/NPY sources), kept so that no attribute is ever lost.
+    """
+
+    pixels: np.ndarray
+    bits_stored: int
+    photometric: str = "MONOCHROME2"
+    rescale_slope: float = 1.0
+    rescale_intercept: float = 0.0
+    modality: str = "OT"
+    windows: tuple[WindowPreset, ...] = ()
+    dataset: Dataset | None = field(default=None, repr=False)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.pixels.dtype not in SUPPORTED_DTYPES:
+            raise ValueError(f"unsupported pixel dtype {self.pixels.dtype}")
+        if self.pixels.ndim not in (2, 3):
+            raise ValueError(f"pixels must be 2-D or 3-D, not {self.pixels.ndim}-D")
+        if not 1 <= self.bits_stored <= self.pixels.dtype.itemsize * 8:
+            raise ValueError(f"bits_stored {self.bits_stored} does not fit {self.pixels.dtype}")
+
+    @property
+    def signed(self) -> bool:
+        return self.pixels.dtype.kind == "i"
+
+    @property
+    def bits_allocated(self) -> int:
+        return self.pixels.dtype.itemsize * 8
+
+    @property
+    def frames(self) -> np.ndarray:
+        """Pixels as ``(frames, rows, cols)`` (a view, never a copy)."""
+        return self.pixels if self.pixels.ndim == 3 else self.pixels[np.newaxis]
+
+    @property
+    def n_frames(self) -> int:
+        return self.frames.shape[0]
+
+    @property
+    def rows(self) -> int:
+        return self.pixels.shape[-2]
+
+    @property
+    def cols(self) -> int:
+        return self.pixels.shape[-1]
+
+    @property
+    def n_pixels(self) -> int:
+        """Pixels over all frames."""
+        return int(self.pixels.size)
+
+    @property
+    def stored_range(self) -> tuple[int, int]:
+        """The smallest and largest value ``bits_stored`` can hold."""
+        if self.signed:
+            return -(1 << (self.bits_stored - 1)), (1 << (self.bits_stored - 1)) - 1
+        return 0, (1 << self.bits_stored) - 1
+
+    @property
+    def peak(self) -> int:
+        """PSNR peak: ``2**bits_stored - 1`` (DESIGN.md)."""
+        return (1 << self.bits_stored) - 1
+
+    @property
+    def original_bytes(self) -> int:
+        """Uncompressed size: pixels x BitsAllocated / 8."""
+        return self.n_pixels * self.bits_allocated // 8
+
+    def with_pixels(self, pixels: np.ndarray, **changes: object) -> MedicalImage:
+        """A copy with other pixels (same dtype and meaning), sharing the header."""
+        return dataclasses.replace(self, pixels=pixels, **changes)
