@@ -1,0 +1,281 @@
+"""The Python API behind the CLI and the GUI (no Qt, no TensorFlow at import time).
+
+    image = load_image("MR2_UNCR.dcm")
+    data = compress(image, "jpeg2000", psnr=45)        # a complete .mcz file
+    restored = decompress(data)                        # MedicalImage, DICOM header kept
+    result = encode_file(image, "out.dcm", "jpegls", near=2)   # written, measured
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medcomp_gui import container, metrics
+from medcomp_gui.codecs import codec_names, get_codec
+from medcomp_gui.codecs.base import PayloadInfo
+from medcomp_gui.errors import CodecError, MedcompError
+from medcomp_gui.imaging import MedicalImage, load_image, write_atomic
+
+__all__ = [
+    "EncodeResult",
+    "MedicalImage",
+    "codec_names",
+    "compress",
+    "compress_dicom",
+    "decode_output",
+    "decompress",
+    "encode_file",
+    "get_codec",
+    "load_image",
+    "load_any",
+    "save",
+]
+
+#: Codecs with a standard DICOM transfer syntax that pydicom encodes.
+DICOM_CODECS = ("jpeg2000", "jpegls")
+_PSNR_TRIES = 8
+
+
+def compress(image: MedicalImage, codec: str, **params: Any) -> bytes:
+    """A complete .mcz file holding ``image`` compressed by ``codec``."""
+    from medcomp_gui.imaging.dicom_io import header_bytes
+
+    chosen = get_codec(codec)
+    encoded = chosen.encode(image, **params)
+    return container.pack(
+        container.Container(
+            codec=codec,
+            params=encoded.params,
+            shape=tuple(image.pixels.shape),
+            dtype=image.pixels.dtype,
+            bits_stored=image.bits_stored,
+            lossless=encoded.lossless,
+            payload=encoded.payload,
+            photometric=image.photometric,
+            rescale_slope=image.rescale_slope,
+            rescale_intercept=image.rescale_intercept,
+            modality=image.modality,
+            windows=image.windows,
+            extra=encoded.extra,
+            dicom_header=header_bytes(image.dataset) if image.dataset is not None else b"",
+        )
+    )
+
+
+def decompress(data: bytes, source: str = "") -> MedicalImage:
+    """The image in .mcz bytes. A lossy file's DICOM header carries the lossy marks."""
+    from medcomp_gui.imaging.dicom_io import header_from_bytes, new_secondary_capture
+    from medcomp_gui.imaging.marks import mark_lossy
+
+    c = container.unpack(data)
+    if c.codec not in codec_names():
+        raise CodecError(f"file made with codec {c.codec!r}, which this version does not know")
+    codec = get_codec(c.codec)
+    info = PayloadInfo(c.shape, c.dtype, c.bits_stored, c.params, c.extra)
+    pixels = codec.decode(c.payload, info)
+    if pixels.shape != c.shape or pixels.dtype != c.dtype:
+        raise CodecError(f"{c.codec} decoded {pixels.shape} {pixels.dtype}, header says {c.shape} {c.dtype}")
+    image = MedicalImage(
+        pixels=pixels,
+        bits_stored=c.bits_stored,
+        photometric=c.photometric,
+        rescale_slope=c.rescale_slope,
+        rescale_intercept=c.rescale_intercept,
+        modality=c.modality,
+        windows=c.windows,
+        dataset=header_from_bytes(c.dicom_header) if c.dicom_header else None,
+        source=source,
+    )
+    if not c.lossless:
+        if image.dataset is None:
+            image.dataset = new_secondary_capture(image)
+        ratio = metrics.ratio(len(data), image.n_pixels, image.bits_allocated)
+        mark_lossy(image.dataset, ratio, codec.dicom_method, _description(c.codec, c.params, ratio))
+    return image
+
+
+def _description(codec: str, params: dict[str, Any], ratio: float) -> str:
+    settings = " ".join(f"{k}={v}" for k, v in params.items())
+    return f"Lossy compressed by medcomp {codec} {settings}, ratio {ratio:.3g}:1".replace("  ", " ")
+
+
+def compress_dicom(image: MedicalImage, codec: str, **params: Any) -> bytes:
+    """A standard DICOM file of ``image`` compressed by ``codec`` (jpeg2000 or jpegls).
+
+    Lossless output keeps the SOP Instance UID; lossy output is marked (new UID, Lossy
+    Image Compression "01", ratio, method, DERIVED). A PSNR target is met by re-encoding
+    with a higher aim when OpenJPEG's rate allocation falls short.
+    """
+    from medcomp_gui.codecs.base import resolve_params
+    from medcomp_gui.codecs.jpeg2000_codec import lossy_mode
+    from medcomp_gui.imaging.dicom_io import dataset_bytes, encode_dataset
+    from medcomp_gui.imaging.marks import mark_lossy
+
+    if codec not in DICOM_CODECS:
+        raise CodecError(f"{codec} has no DICOM transfer syntax; write a .mcz file instead")
+    chosen = get_codec(codec)
+    if (missing := chosen.availability()) is not None:
+        raise CodecError(missing)
+    resolved = resolve_params(chosen, params)
+    if codec == "jpegls":
+        near = resolved.get("near", 0)
+        if near and resolved.get("lossless"):
+            raise CodecError("give either --lossless or --near, not both")
+        ds = (
+            encode_dataset(image, "jpegls-near-lossless", jls_error=near)
+            if near
+            else encode_dataset(image, "jpegls-lossless")
+        )
+        if near and metrics.max_abs_error(image.pixels, ds.pixel_array) > near:
+            # CharLS works modulo the sample range: signed values at the ends of the
+            # range can wrap around. The bound is the point of near-lossless, so refuse.
+            raise CodecError(
+                f"JPEG-LS near-lossless DICOM of this signed image breaks the NEAR={near} bound "
+                "(values wrap at the range ends); write .mcz or use jpeg2000"
+            )
+        used = {"near": near} if near else {"lossless": True}
+    else:
+        if min(image.rows, image.cols) < 32:
+            raise CodecError(
+                f"JPEG 2000 in DICOM needs at least 32 pixels a side ({image.rows}x{image.cols}): "
+                "pydicom's encoder uses 6 resolution levels; write .mcz or use jpegls"
+            )
+        mode = lossy_mode(resolved)
+        if mode == "lossless":
+            ds, used = encode_dataset(image, "jpeg2000-lossless"), {"lossless": True}
+        elif mode == "ratio":
+            ds, used = encode_dataset(image, "jpeg2000", j2k_cr=[resolved["ratio"]]), resolved
+        else:
+            ds, used = _dicom_to_psnr(image, resolved["psnr"]), resolved
+    if "lossless" not in used:
+        compressed = len(ds.PixelData)
+        ratio = image.original_bytes / compressed
+        mark_lossy(ds, ratio, chosen.dicom_method, _description(codec, used, ratio))
+    return dataset_bytes(ds)
+
+
+def _dicom_to_psnr(image: MedicalImage, target: float) -> Any:
+    from medcomp_gui.imaging.dicom_io import encode_dataset
+
+    aim = target
+    for _ in range(_PSNR_TRIES):
+        ds = encode_dataset(image, "jpeg2000", j2k_psnr=[aim])
+        achieved = metrics.psnr(image.pixels, ds.pixel_array, image.bits_stored)
+        if achieved >= target:
+            return ds
+        aim += max(target - achieved, 0.02) + 0.02
+    return encode_dataset(image, "jpeg2000-lossless")
+
+
+def decode_output(data: bytes) -> MedicalImage:
+    """Read back bytes we wrote (.mcz or DICOM) as an image."""
+    from medcomp_gui.imaging.dicom_io import dataset_to_image
+
+    if container.is_mcz(data):
+        return decompress(data)
+    import pydicom
+
+    return dataset_to_image(pydicom.dcmread(io.BytesIO(data)), "<output>")
+
+
+@dataclass
+class EncodeResult:
+    """An encoded file on disk and the figures measured on decoding its bytes."""
+
+    path: Path
+    codec: str
+    params: dict[str, Any]
+    lossless: bool
+    quality: metrics.Quality
+    encode_seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        q = self.quality
+        return {
+            "path": str(self.path),
+            "codec": self.codec,
+            "params": self.params,
+            "lossless": self.lossless,
+            "bytes": q.bytes,
+            "bpp": q.bpp,
+            "ratio": q.ratio,
+            "psnr": None if np.isinf(q.psnr) else q.psnr,
+            "ssim": q.ssim,
+            "max_abs_error": q.max_abs_error,
+            "rmse": q.rmse,
+            "encode_seconds": self.encode_seconds,
+            "notes": self.notes,
+        }
+
+
+def encode_file(image: MedicalImage, path: str | os.PathLike[str], codec: str, **params: Any) -> EncodeResult:
+    """Compress ``image`` to ``path`` (.mcz, or .dcm for DICOM codecs), atomically, and
+    measure the file as written: its size, and its decoded pixels against ``image``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    start = time.perf_counter()
+    if suffix == ".mcz":
+        data = compress(image, codec, **params)
+    elif suffix == ".dcm":
+        data = compress_dicom(image, codec, **params)
+    else:
+        raise MedcompError(f"{path}: output must end in .mcz or .dcm")
+    seconds = time.perf_counter() - start
+    write_atomic(path, data)
+    decoded = decode_output(path.read_bytes())
+    header = container.unpack(data) if suffix == ".mcz" else None
+    used = header.params if header else _dicom_params(codec, params)
+    lossless = header.lossless if header else str(decoded.dataset.get("LossyImageCompression", "00")) != "01"
+    quality = metrics.quality(
+        image.pixels,
+        decoded.pixels,
+        bits_stored=image.bits_stored,
+        bits_allocated=image.bits_allocated,
+        n_bytes=len(data),
+        rescale_slope=image.rescale_slope,
+    )
+    return EncodeResult(path, codec, used, lossless, quality, seconds)
+
+
+def _dicom_params(codec: str, params: dict[str, Any]) -> dict[str, Any]:
+    from medcomp_gui.codecs.base import resolve_params
+
+    resolved = resolve_params(get_codec(codec), params)
+    return resolved or {"lossless": True}
+
+
+def save(image: MedicalImage, path: str | os.PathLike[str]) -> Path:
+    """Write ``image`` uncompressed: .dcm (Explicit VR Little Endian), .png, .tif, .npy."""
+    from medcomp_gui.imaging.dicom_io import dataset_bytes, image_dataset
+    from medcomp_gui.imaging.raster_io import write_raster
+
+    path = Path(path)
+    if path.suffix.lower() == ".dcm":
+        data = dataset_bytes(image_dataset(image))
+    elif path.suffix.lower() == ".mcz":
+        raise MedcompError(f"{path}: use compress() / `medcomp encode` for .mcz files")
+    else:
+        data = write_raster(image, path)
+    return write_atomic(path, data)
+
+
+def load_any(path: str | os.PathLike[str]) -> MedicalImage:
+    """An image file, or a .mcz decoded (errors name the file)."""
+    path = Path(path)
+    if path.is_file():
+        with path.open("rb") as f:
+            head = f.read(8)
+        if container.is_mcz(head) or path.suffix.lower() == ".mcz":
+            try:
+                return decompress(path.read_bytes(), str(path))
+            except MedcompError as exc:
+                raise type(exc)(f"{path}: {exc}") from exc
+    return load_image(path)

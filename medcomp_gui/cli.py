@@ -1,0 +1,322 @@
+"""`medcomp`: compress, decompress, inspect and compare medical images.
+
+Bad input of any kind ends with one line ``medcomp: error: <file>: <problem>`` on stderr
+and exit status 2 (a traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from medcomp_gui import __version__
+
+EXIT_BAD_INPUT = 2
+#: CLI option -> codec parameter name.
+_CODEC_OPTIONS = ("quality", "rank", "psnr", "ratio", "near", "distance", "lossless", "effort")
+
+
+def _progress(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(f"medcomp: {message}", file=sys.stderr, flush=True)
+
+
+def _codec_params(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in _CODEC_OPTIONS if getattr(args, name, None) not in (None, False)}
+
+
+def _check_output(input_path: Path, output: Path) -> None:
+    from medcomp_gui.errors import OutputError
+
+    if output.exists() and input_path.exists() and output.resolve() == input_path.resolve():
+        raise OutputError(f"{output}: refusing to overwrite the input file")
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    from medcomp_gui import api
+    from medcomp_gui.guidance import ratio_warning
+
+    _check_output(args.input, args.output)
+    image = api.load_image(args.input)
+    notes = []
+    if args.denoise:
+        _progress(args, f"denoising {args.input} (ANLM) before encoding")
+        image = api.denoise(image, strength=args.strength)
+        notes.append("denoised with ANLM before encoding; quality is measured against the denoised image")
+    params = _codec_params(args)
+    _progress(args, f"encoding {args.input} with {args.codec} {params or ''}".rstrip())
+    result = api.encode_file(image, args.output, args.codec, **params)
+    result.notes.extend(notes)
+    if not result.lossless:
+        body_part = str(image.dataset.get("BodyPartExamined", "")) if image.dataset is not None else ""
+        warning = ratio_warning(result.quality.ratio, image.modality, body_part)
+        if warning:
+            result.notes.append(warning)
+            _progress(args, f"warning: {warning}")
+    if args.json:
+        print(json.dumps(result.as_dict(), allow_nan=False, default=str))
+    else:
+        print(_format_result(result.as_dict(), image.modality))
+    return 0
+
+
+def _format_result(d: dict[str, Any], modality: str) -> str:
+    from medcomp_gui.guidance import guideline_ratio
+
+    psnr = "inf (lossless)" if d["psnr"] is None else f"{d['psnr']:.2f} dB"
+    limit = guideline_ratio(modality)
+    guide = f" (CAR 2008 limit for {modality}: {limit:g}:1)" if limit and not d["lossless"] else ""
+    lines = [
+        f"wrote {d['path']}: {d['bytes']} bytes, {d['bpp']:.4f} bpp, ratio {d['ratio']:.2f}:1{guide}",
+        f"codec {d['codec']} {d['params']}; PSNR {psnr}, SSIM {d['ssim']:.5f}, "
+        f"max error {d['max_abs_error']}, encode {d['encode_seconds']:.2f} s",
+    ]
+    lines += [f"note: {n}" for n in d["notes"]]
+    return "\n".join(lines)
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from medcomp_gui import api
+
+    _check_output(args.input, args.output)
+    image = api.load_any(args.input)
+    path = api.save(image, args.output)
+    print(f"wrote {path}: {image.pixels.shape} {image.pixels.dtype}, {image.bits_stored} bits stored")
+    return 0
+
+
+def cmd_denoise(args: argparse.Namespace) -> int:
+    from medcomp_gui import api
+
+    _check_output(args.input, args.output)
+    image = api.load_any(args.input)
+    _progress(args, f"denoising {args.input} (ANLM)")
+    filtered = api.denoise(image, strength=args.strength)
+    path = api.save(filtered, args.output)
+    from medcomp_gui import metrics
+
+    change = metrics.psnr(image.pixels, filtered.pixels, image.bits_stored)
+    print(f"wrote {path}: ANLM-filtered, PSNR against the input {change:.2f} dB")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from medcomp_gui import api, container
+
+    data = args.file.read_bytes() if args.file.is_file() else b""
+    info: dict[str, Any] = {"file": str(args.file), "bytes": len(data)}
+    if container.is_mcz(data[:8]):
+        from medcomp_gui.errors import MedcompError
+
+        try:
+            c = container.unpack(data)
+        except MedcompError as exc:
+            raise type(exc)(f"{args.file}: {exc}") from exc
+        n = c.n_pixels
+        bits_allocated = c.dtype.itemsize * 8
+        info.update(
+            kind="medcomp .mcz",
+            codec=c.codec,
+            params=c.params,
+            lossless=c.lossless,
+            shape=list(c.shape),
+            dtype=c.dtype.name,
+            bits_stored=c.bits_stored,
+            modality=c.modality,
+            photometric=c.photometric,
+            bpp=8 * len(data) / n,
+            ratio=n * bits_allocated / 8 / len(data),
+            payload_bytes=len(c.payload),
+            dicom_header_embedded=bool(c.dicom_header),
+            extra=c.extra,
+        )
+    else:
+        image = api.load_image(args.file)
+        ds = image.dataset
+        info.update(
+            kind="DICOM" if ds is not None else args.file.suffix.lstrip(".").upper(),
+            shape=list(image.pixels.shape),
+            dtype=image.pixels.dtype.name,
+            bits_stored=image.bits_stored,
+            modality=image.modality,
+            photometric=image.photometric,
+            rescale=[image.rescale_slope, image.rescale_intercept],
+            windows=[[w.center, w.width, w.name] for w in image.windows],
+        )
+        if ds is not None:
+            syntax = ds.file_meta.get("TransferSyntaxUID", "") if getattr(ds, "file_meta", None) else ""
+            info.update(
+                transfer_syntax=f"{syntax} ({getattr(syntax, 'name', '')})",
+                sop_class=str(getattr(ds.get("SOPClassUID"), "name", ds.get("SOPClassUID", ""))),
+                lossy_image_compression=str(ds.get("LossyImageCompression", "")),
+                lossy_ratio=[str(r) for r in _listify(ds.get("LossyImageCompressionRatio"))],
+                lossy_method=[str(m) for m in _listify(ds.get("LossyImageCompressionMethod"))],
+                image_type=[str(t) for t in _listify(ds.get("ImageType"))],
+            )
+    if args.json:
+        print(json.dumps(info, default=str))
+    else:
+        for key, value in info.items():
+            print(f"{key:>24}: {value}")
+    return 0
+
+
+def _listify(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    return list(value) if not isinstance(value, str | int | float) else [value]
+
+
+def cmd_codecs(args: argparse.Namespace) -> int:
+    from medcomp_gui.codecs import codec_names, get_codec
+    from medcomp_gui.errors import MedcompError
+
+    for name in codec_names():
+        try:
+            codec = get_codec(name)
+        except (ImportError, MedcompError) as exc:
+            print(f"{name}: unavailable ({exc})")
+            continue
+        missing = codec.availability()
+        print(f"{name}: {codec.description}" + (f"  [unavailable: {missing}]" if missing else ""))
+        for spec in codec.params:
+            print(f"    {spec.describe()}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from medcomp_gui import api
+    from medcomp_gui.compare import compare, format_table
+
+    image = api.load_image(args.input)
+    rows, bd = compare(image, codecs=args.codecs, progress=lambda m: _progress(args, m))
+    if args.json:
+        print(json.dumps({"input": str(args.input), "points": rows, "bd_rate_vs_jpeg2000": bd}, default=str))
+    else:
+        print(format_table(str(args.input), image, rows, bd))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from medcomp_gui import api
+    from medcomp_gui.compare import compare, format_table
+    from medcomp_gui.resources import sample_image_path
+
+    path = sample_image_path()
+    image = api.load_image(path)
+    codecs = [c for c in ("jpeg2000", "jpegls", "jpegxl", "svd", "rwnet") if c != "rwnet" or _usable(c)]
+    rows, bd = compare(image, codecs=codecs, progress=lambda m: _progress(args, m))
+    print(format_table(path.name, image, rows, bd))
+    return 0
+
+
+def _usable(name: str) -> bool:
+    from medcomp_gui.codecs import get_codec
+    from medcomp_gui.errors import MedcompError
+
+    try:
+        return get_codec(name).availability() is None
+    except (ImportError, MedcompError):
+        return False
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from medcomp_gui.codecs.rwnet import train
+
+    parser = argparse.ArgumentParser(prog="medcomp train", description="train or fine-tune RWNet")
+    train.add_arguments(parser)
+    return int(train.run(parser.parse_args(args.train_args)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="medcomp", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"medcomp {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    enc = sub.add_parser("encode", help="compress an image to .mcz (any codec) or .dcm")
+    enc.add_argument("input", type=Path)
+    enc.add_argument("-c", "--codec", required=True, help="see `medcomp codecs`")
+    enc.add_argument("-o", "--output", type=Path, required=True, help=".mcz, or .dcm for jpeg2000/jpegls")
+    enc.add_argument("--quality", "-Q", type=int, help="rwnet quality level (higher is better)")
+    enc.add_argument("--rank", type=int, help="svd rank")
+    enc.add_argument("--psnr", type=float, help="jpeg2000: target PSNR in dB")
+    enc.add_argument("--ratio", type=float, help="jpeg2000: target compression ratio")
+    enc.add_argument("--near", type=int, help="jpegls: largest error per pixel")
+    enc.add_argument("--distance", type=float, help="jpegxl: butteraugli distance")
+    enc.add_argument("--effort", type=int, help="jpegxl: encoder effort 1..9")
+    enc.add_argument("--lossless", action="store_true", help="lossless mode")
+    enc.add_argument("--denoise", action="store_true", help="ANLM-filter before encoding")
+    enc.add_argument("--strength", type=float, help="ANLM strength with --denoise")
+    enc.add_argument("--json", action="store_true", help="print one JSON object")
+    enc.set_defaults(func=cmd_encode)
+
+    dec = sub.add_parser("decode", help="decode a .mcz (or convert an image) to .dcm/.png/.tif/.npy")
+    dec.add_argument("input", type=Path)
+    dec.add_argument("-o", "--output", type=Path, required=True)
+    dec.set_defaults(func=cmd_decode)
+
+    den = sub.add_parser("denoise", help="ANLM-filter an image")
+    den.add_argument("input", type=Path)
+    den.add_argument("-o", "--output", type=Path, required=True)
+    den.add_argument("--strength", type=float, help="filtering strength (1.0 = default)")
+    den.set_defaults(func=cmd_denoise)
+
+    inf = sub.add_parser("info", help="what a file is: codec, sizes, lossy marks")
+    inf.add_argument("file", type=Path)
+    inf.add_argument("--json", action="store_true")
+    inf.set_defaults(func=cmd_info)
+
+    cod = sub.add_parser("codecs", help="registered codecs, parameters, availability")
+    cod.set_defaults(func=cmd_codecs)
+
+    cmp_ = sub.add_parser("compare", help="every codec over a sweep: bpp, ratio, PSNR, SSIM, BD-rate")
+    cmp_.add_argument("input", type=Path)
+    cmp_.add_argument("--codecs", nargs="+", help="subset of codecs (default: all available)")
+    cmp_.add_argument("--json", action="store_true")
+    cmp_.set_defaults(func=cmd_compare)
+
+    demo = sub.add_parser("demo", help="compare the codecs on the bundled sample image")
+    demo.set_defaults(func=cmd_demo)
+
+    train_parser = sub.add_parser(
+        "train", help="train or fine-tune the RWNet model (`medcomp train -- --help`)"
+    )
+    train_parser.add_argument("train_args", nargs=argparse.REMAINDER, help="options of the trainer")
+    train_parser.set_defaults(func=cmd_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from medcomp_gui.errors import MedcompError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except MedcompError as exc:
+        if args.debug:
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        where = getattr(args, "input", None) or getattr(args, "file", None)
+        if where is not None and str(where) not in message:
+            message = f"{where}: {message}"
+        print(f"medcomp: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"medcomp: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("medcomp: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

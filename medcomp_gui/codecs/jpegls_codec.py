@@ -1,0 +1,58 @@
+"""JPEG-LS (CharLS through pyjpegls): lossless, or near-lossless with maximum error NEAR."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, resolve_params, to_unsigned
+from medcomp_gui.codecs.framing import decode_frames, pack_frames
+from medcomp_gui.errors import CodecError, CodecUnavailableError
+from medcomp_gui.imaging.image import MedicalImage
+
+
+class JPEGLSCodec:
+    name = "jpegls"
+    description = "JPEG-LS (ISO 14495-1, CharLS): lossless, or near-lossless (max error NEAR)"
+    dicom_method = "ISO_14495_1"
+    params = (
+        ParamSpec("lossless", bool, help="NEAR = 0 (default)"),
+        ParamSpec("near", int, 0, 255, help="largest allowed error per pixel, stored units"),
+    )
+
+    def availability(self) -> str | None:
+        try:
+            import jpeg_ls  # noqa: F401
+        except ImportError:
+            return "needs pyjpegls: pip install pyjpegls"
+        return None
+
+    def encode(self, image: MedicalImage, **given: Any) -> Encoded:
+        if (missing := self.availability()) is not None:
+            raise CodecUnavailableError(missing)
+        import jpeg_ls
+
+        params = resolve_params(self, given)
+        near = params.get("near", 0)
+        if near and params.get("lossless"):
+            raise CodecError("give either --lossless or --near, not both")
+        if image.bits_stored < 2:
+            raise CodecError("JPEG-LS needs at least 2 bits stored")
+        codestreams = []
+        for frame in image.frames:
+            unsigned = np.ascontiguousarray(to_unsigned(frame, image.bits_stored))
+            data = unsigned.astype(unsigned.dtype.newbyteorder("<")).tobytes()
+            try:
+                codestreams.append(
+                    bytes(jpeg_ls.encode_buffer(data, frame.shape[0], frame.shape[1], 1, image.bits_stored, lossy_error=near))
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise CodecError(f"CharLS refused the image: {exc}") from exc
+        used = {"near": near} if near else {"lossless": True}
+        return Encoded(pack_frames(codestreams), used, lossless=near == 0)
+
+    def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
+        import jpeg_ls
+
+        return decode_frames(payload, info, lambda b: jpeg_ls.decode(np.frombuffer(b, np.uint8)))

@@ -1,0 +1,215 @@
+"""The .mcz container: one compressed image, its codec's header and its DICOM header.
+
+Layout (all integers little-endian)::
+
+    magic        8 bytes   b"MCZ\\x89\\r\\n\\x1a\\n"
+    version      u16       FORMAT_VERSION
+    header_len   u32       <= MAX_HEADER_BYTES
+    header       JSON (UTF-8): codec, params, shape, dtype, bits_stored, photometric,
+                 rescale, modality, windows, lossless, extra (e.g. RWNet model id/hash,
+                 normalisation), payload_len, payload_crc32, dicom_len, dicom_crc32
+    header_crc   u32       CRC32 of the header bytes
+    payload      payload_len bytes (the codec's bitstream)
+    dicom        dicom_len bytes: the source DICOM header without pixel data, zlib-compressed
+                 (absent, length 0, for non-DICOM sources)
+
+Every field is validated before anything is allocated from it; any damage is a
+CorruptFileError with a message that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from medcomp_gui.errors import CorruptFileError
+from medcomp_gui.imaging.image import GREY_PHOTOMETRICS, SUPPORTED_DTYPES, WindowPreset
+
+MAGIC = b"MCZ\x89\r\n\x1a\n"
+FORMAT_VERSION = 1
+MAX_HEADER_BYTES = 1 << 16
+MAX_DICOM_BYTES = 64 << 20  # compressed and uncompressed
+MAX_PIXELS = 1 << 28  # 16384 x 16384; decoders may allocate float64 frames
+MAX_SIDE = 65535
+_PREFIX = struct.Struct("<8sHI")
+_U32 = struct.Struct("<I")
+
+
+@dataclass
+class Container:
+    """The decoded fields of a .mcz file (the payload still encoded)."""
+
+    codec: str
+    params: dict[str, Any]
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    bits_stored: int
+    lossless: bool
+    payload: bytes
+    photometric: str = "MONOCHROME2"
+    rescale_slope: float = 1.0
+    rescale_intercept: float = 0.0
+    modality: str = "OT"
+    windows: tuple[WindowPreset, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    dicom_header: bytes = b""  # uncompressed DICOM file bytes, or b""
+
+    @property
+    def n_pixels(self) -> int:
+        return math.prod(self.shape)
+
+
+def pack(c: Container) -> bytes:
+    """The .mcz bytes of ``c``."""
+    dicom = zlib.compress(c.dicom_header, 9) if c.dicom_header else b""
+    header = {
+        "codec": c.codec,
+        "params": c.params,
+        "shape": list(c.shape),
+        "dtype": c.dtype.name,
+        "bits_stored": c.bits_stored,
+        "lossless": c.lossless,
+        "photometric": c.photometric,
+        "rescale": [c.rescale_slope, c.rescale_intercept],
+        "modality": c.modality,
+        "windows": [[w.center, w.width, w.name] for w in c.windows],
+        "extra": c.extra,
+        "payload_len": len(c.payload),
+        "payload_crc32": zlib.crc32(c.payload),
+        "dicom_len": len(dicom),
+        "dicom_crc32": zlib.crc32(dicom),
+    }
+    header_bytes = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    if len(header_bytes) > MAX_HEADER_BYTES:
+        raise ValueError("container header too large")
+    return b"".join(
+        (
+            _PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)),
+            header_bytes,
+            _U32.pack(zlib.crc32(header_bytes)),
+            c.payload,
+            dicom,
+        )
+    )
+
+
+def is_mcz(data: bytes) -> bool:
+    return data[: len(MAGIC)] == MAGIC
+
+
+def unpack(data: bytes) -> Container:
+    """Parse and validate .mcz bytes; CorruptFileError for anything malformed."""
+    if len(data) < _PREFIX.size or not is_mcz(data):
+        raise CorruptFileError("not a .mcz file (bad magic number)")
+    _, version, header_len = _PREFIX.unpack_from(data)
+    if version != FORMAT_VERSION:
+        raise CorruptFileError(f".mcz format version {version} is not supported (this reads {FORMAT_VERSION})")
+    if header_len > MAX_HEADER_BYTES:
+        raise CorruptFileError(f"header length {header_len} exceeds {MAX_HEADER_BYTES}")
+    pos = _PREFIX.size
+    if len(data) < pos + header_len + _U32.size:
+        raise CorruptFileError("file is truncated inside the header")
+    header_bytes = data[pos : pos + header_len]
+    pos += header_len
+    (header_crc,) = _U32.unpack_from(data, pos)
+    pos += _U32.size
+    if zlib.crc32(header_bytes) != header_crc:
+        raise CorruptFileError("header checksum mismatch (file is damaged)")
+    header = _parse_header(header_bytes)
+    payload_len, dicom_len = header["payload_len"], header["dicom_len"]
+    if len(data) != pos + payload_len + dicom_len:
+        raise CorruptFileError(
+            f"file is {len(data)} bytes, header says {pos + payload_len + dicom_len} (truncated or padded)"
+        )
+    payload = data[pos : pos + payload_len]
+    if zlib.crc32(payload) != header["payload_crc32"]:
+        raise CorruptFileError("payload checksum mismatch (file is damaged)")
+    dicom = data[pos + payload_len :]
+    if zlib.crc32(dicom) != header["dicom_crc32"]:
+        raise CorruptFileError("DICOM header checksum mismatch (file is damaged)")
+    slope, intercept = header["rescale"]
+    return Container(
+        codec=header["codec"],
+        params=header["params"],
+        shape=tuple(header["shape"]),
+        dtype=np.dtype(header["dtype"]),
+        bits_stored=header["bits_stored"],
+        lossless=header["lossless"],
+        payload=payload,
+        photometric=header["photometric"],
+        rescale_slope=slope,
+        rescale_intercept=intercept,
+        modality=header["modality"],
+        windows=tuple(WindowPreset(c, w, n) for c, w, n in header["windows"]),
+        extra=header["extra"],
+        dicom_header=_inflate(dicom) if dicom else b"",
+    )
+
+
+def _inflate(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, MAX_DICOM_BYTES)
+    except zlib.error as exc:
+        raise CorruptFileError(f"embedded DICOM header is damaged ({exc})") from exc
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise CorruptFileError("embedded DICOM header is damaged or too large")
+    return out
+
+
+def _fail(what: str) -> CorruptFileError:
+    return CorruptFileError(f"invalid header field {what}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+def _parse_header(header_bytes: bytes) -> dict[str, Any]:
+    try:
+        header = json.loads(header_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CorruptFileError(f"header is not valid JSON ({exc})") from exc
+    if not isinstance(header, dict):
+        raise _fail("(not an object)")
+    checks: dict[str, Any] = {
+        "codec": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
+        "params": lambda v: isinstance(v, dict) and all(_is_number(x) or isinstance(x, bool | str) for x in v.values()),
+        "shape": lambda v: isinstance(v, list) and len(v) in (2, 3) and all(_is_int(x) and 1 <= x <= MAX_SIDE for x in v),
+        "dtype": lambda v: isinstance(v, str) and v in {d.name for d in SUPPORTED_DTYPES},
+        "bits_stored": _is_int,
+        "lossless": lambda v: isinstance(v, bool),
+        "photometric": lambda v: v in GREY_PHOTOMETRICS,
+        "rescale": lambda v: isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v),
+        "modality": lambda v: isinstance(v, str) and len(v) <= 16,
+        "windows": lambda v: isinstance(v, list) and len(v) <= 64 and all(
+            isinstance(w, list) and len(w) == 3 and _is_number(w[0]) and _is_number(w[1]) and isinstance(w[2], str)
+            for w in v
+        ),
+        "extra": lambda v: isinstance(v, dict),
+        "payload_len": lambda v: _is_int(v) and v >= 0,
+        "payload_crc32": lambda v: _is_int(v) and 0 <= v < 1 << 32,
+        "dicom_len": lambda v: _is_int(v) and 0 <= v <= MAX_DICOM_BYTES,
+        "dicom_crc32": lambda v: _is_int(v) and 0 <= v < 1 << 32,
+    }
+    for key, check in checks.items():
+        if key not in header:
+            raise _fail(f"{key!r} (missing)")
+        if not check(header[key]):
+            raise _fail(f"{key!r} ({header[key]!r:.60})")
+    if math.prod(header["shape"]) > MAX_PIXELS:
+        raise _fail(f"'shape' ({header['shape']} is too many pixels)")
+    itemsize_bits = np.dtype(header["dtype"]).itemsize * 8
+    if not 1 <= header["bits_stored"] <= itemsize_bits:
+        raise _fail(f"'bits_stored' ({header['bits_stored']} for {header['dtype']})")
+    return header
