@@ -31,6 +31,7 @@ __all__ = [
     "compress_dicom",
     "decode_output",
     "decompress",
+    "denoise",
     "encode_file",
     "get_codec",
     "load_image",
@@ -265,6 +266,26 @@ def save(image: MedicalImage, path: str | os.PathLike[str]) -> Path:
     else:
         data = write_raster(image, path)
     return write_atomic(path, data)
+
+
+def denoise(image: MedicalImage, **params: Any) -> MedicalImage:
+    """ANLM-filtered copy of ``image`` (parameters: strength, patch_radius, search_radius,
+    rician; None means the modality default). Its DICOM header, if any, is marked
+    DERIVED with a Derivation Description and a new SOP Instance UID."""
+    import copy
+
+    from medcomp_gui.filters.anlm import denoise_image
+    from medcomp_gui.imaging.marks import mark_derived
+
+    try:
+        filtered = denoise_image(image, **{k: v for k, v in params.items() if v is not None})
+    except ValueError as exc:
+        raise MedcompError(f"cannot denoise: {exc}") from exc
+    if image.dataset is not None:
+        filtered.dataset = copy.deepcopy(image.dataset)
+        settings = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None) or "defaults"
+        mark_derived(filtered.dataset, f"Denoised by medcomp ANLM ({settings})")
+    return filtered
 
 
 def load_any(path: str | os.PathLike[str]) -> MedicalImage:

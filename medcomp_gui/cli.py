@@ -25,7 +25,8 @@ def _progress(args: argparse.Namespace, message: str) -> None:
 
 
 def _codec_params(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in _CODEC_OPTIONS if getattr(args, name, None) not in (None, False)}
+    given = {name: getattr(args, name, None) for name in _CODEC_OPTIONS}
+    return {name: value for name, value in given.items() if value is not None and value is not False}
 
 
 def _check_output(input_path: Path, output: Path) -> None:

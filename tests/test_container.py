@@ -1,0 +1,130 @@
+"""The .mcz container: round trip, and every kind of damage gives our own error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from medcomp_gui import api, container
+from medcomp_gui.errors import MedcompError
+from medcomp_gui.imaging import MedicalImage
+
+
+@pytest.fixture(scope="module")
+def small_mcz() -> tuple[MedicalImage, dict[str, bytes]]:
+    from reference_images import REFERENCES, make_dataset
+
+    from medcomp_gui.imaging.dicom_io import dataset_to_image
+
+    ref = next(r for r in REFERENCES if r.id == "multiframe")
+    image = dataset_to_image(make_dataset(ref), "multiframe")
+    files = {
+        name: api.compress(image, name, **params)
+        for name, params in [
+            ("jpeg2000", {"psnr": 50}),
+            ("jpegls", {"near": 1}),
+            ("jpegxl", {"lossless": True}),
+            ("svd", {"rank": 6}),
+        ]
+    }
+    return image, files
+
+
+def test_round_trip_keeps_every_field(small_mcz):
+    image, files = small_mcz
+    c = container.unpack(files["svd"])
+    assert c.codec == "svd" and c.params == {"rank": 6}
+    assert c.shape == image.pixels.shape and c.dtype == image.pixels.dtype
+    assert c.bits_stored == 12 and not c.lossless
+    assert c.windows == image.windows
+    restored = api.decompress(files["svd"])
+    assert restored.dataset.PatientID == image.dataset.PatientID
+
+
+def test_truncated_at_every_offset_is_a_clear_error(small_mcz):
+    _, files = small_mcz
+    data = files["jpegls"]
+    for cut in range(len(data)):
+        with pytest.raises(MedcompError):
+            api.decompress(data[:cut])
+
+
+def test_every_flipped_byte_is_detected(small_mcz):
+    _, files = small_mcz
+    data = files["jpeg2000"]
+    for offset in range(len(data)):
+        damaged = bytearray(data)
+        damaged[offset] ^= 0x5A
+        with pytest.raises(MedcompError):
+            api.decompress(bytes(damaged))
+
+
+def test_foreign_bytes_are_refused():
+    with pytest.raises(MedcompError, match="not a .mcz"):
+        api.decompress(b"\x89PNG\r\n\x1a\n" + bytes(100))
+
+
+def test_header_that_claims_a_huge_image_is_refused_before_allocating(small_mcz):
+    import json
+    import struct
+    import zlib
+
+    _, files = small_mcz
+    data = files["svd"]
+    _, _, header_len = struct.unpack_from("<8sHI", data)
+    header = json.loads(data[14 : 14 + header_len])
+    header["shape"] = [60000, 60000]
+    body = json.dumps(header).encode()
+    forged = (
+        struct.pack("<8sHI", container.MAGIC, 1, len(body))
+        + body
+        + struct.pack("<I", zlib.crc32(body))
+        + data[14 + header_len + 4 :]
+    )
+    with pytest.raises(MedcompError, match="shape"):
+        api.decompress(forged)
+
+
+def test_payload_damage_with_a_valid_checksum_is_still_our_error(small_mcz):
+    """A payload rewritten with a matching CRC reaches the codec, which must refuse it."""
+    _, files = small_mcz
+    rng = np.random.default_rng(3)
+    for name, data in files.items():
+        c = container.unpack(data)
+        for _ in range(20):
+            payload = bytearray(c.payload)
+            for i in rng.integers(0, len(payload), 4):
+                payload[i] = int(rng.integers(0, 256))
+            c.payload = bytes(payload)
+            try:
+                restored = api.decompress(container.pack(c))
+            except MedcompError:
+                continue
+            assert restored.pixels.shape == c.shape, name
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_files_raise_only_our_error(small_mcz, data):
+    _, files = small_mcz
+    original = files[data.draw(st.sampled_from(sorted(files)), label="codec")]
+    mutated = bytearray(original)
+    kind = data.draw(st.sampled_from(["flip", "cut", "insert", "splice"]), label="kind")
+    if kind == "flip":
+        for _ in range(data.draw(st.integers(1, 8))):
+            i = data.draw(st.integers(0, len(mutated) - 1))
+            mutated[i] = data.draw(st.integers(0, 255))
+    elif kind == "cut":
+        mutated = mutated[: data.draw(st.integers(0, len(mutated) - 1))]
+    elif kind == "insert":
+        i = data.draw(st.integers(0, len(mutated)))
+        mutated[i:i] = data.draw(st.binary(min_size=1, max_size=16))
+    else:
+        i = data.draw(st.integers(0, len(mutated)))
+        mutated = mutated[:i] + data.draw(st.binary(max_size=64))
+    try:
+        api.decompress(bytes(mutated))
+    except MedcompError:
+        pass
