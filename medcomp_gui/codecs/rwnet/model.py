@@ -30,10 +30,10 @@ class RWNetConfig:
     """Hyper-parameters, stored as JSON next to the weights."""
 
     channels: tuple[int, int, int] = (16, 32, 64)
-    latent: int = 96
+    latent: int = 128
     levels: int = 8
     #: rate-distortion trade-off of each level: loss = bpp + lmbda * MSE (x in [0, 1]).
-    lambdas: tuple[float, ...] = (6.0, 16.0, 45.0, 130.0, 400.0, 1300.0, 4500.0, 16000.0)
+    lambdas: tuple[float, ...] = (3.0, 15.5, 80.0, 416.0, 2150.0, 11200.0, 58000.0, 300000.0)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -147,8 +147,9 @@ class RWNet(keras.Model):
         self.synthesis = build_synthesis(cfg)
         self.priors = FactorizedPriors(cfg.levels, cfg.latent, name="priors")
         self.priors.build()
-        # gain of level q starts at 2**((q - levels + 1) / 2) * 8: finer steps at high q
-        start = np.array([math.log(8.0 * 2 ** ((q - cfg.levels + 1) / 2)) for q in range(cfg.levels)])
+        # gains start at 16 * sqrt(lambda_q / lambda_max): quantisation step ~ 1/sqrt(lambda)
+        top = max(cfg.lambdas)
+        start = np.array([math.log(16.0 * math.sqrt(lam / top)) for lam in cfg.lambdas])
         init = np.repeat(start[:, None], cfg.latent, axis=1).astype("float32")
         self.log_gain = self.add_weight(name="log_gain", shape=(cfg.levels, cfg.latent),
                                         initializer=keras.initializers.Constant(init))

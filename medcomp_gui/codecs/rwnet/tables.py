@@ -74,6 +74,7 @@ def quantize_pmf(probs: np.ndarray) -> np.ndarray:
 def tabulate(priors) -> Tables:
     """Tabulate a trained :class:`~.model.FactorizedPriors` (needs Keras)."""
     from keras import ops
+    from scipy.special import expit
 
     levels, channels = priors.levels, priors.channels
     grid = np.arange(-GRID, GRID + 1, dtype=np.float32)
@@ -82,7 +83,7 @@ def tabulate(priors) -> Tables:
     for q in range(levels):
         v = np.broadcast_to(grid - 0.5, (1, channels, grid.size))
         logits = ops.convert_to_numpy(priors.cdf_logits(ops.convert_to_tensor(v), ops.convert_to_tensor([q])))
-        cdf = 1 / (1 + np.exp(-logits[0].astype(np.float64)))  # cdf at k - 0.5, (C, n)
+        cdf = expit(logits[0].astype(np.float64))  # cdf at k - 0.5, (C, n)
         low_q, len_q, off_q = [], [], []
         for c in range(channels):
             inside = np.nonzero((cdf[c] > TAIL) & (cdf[c] < 1 - TAIL))[0]

@@ -1,0 +1,69 @@
+"""Where the trained RWNet lives and how its files are written and identified.
+
+A model is three files in one folder, named after its id (e.g. ``rwnet-v1``):
+
+- ``<id>.json``: :class:`~.model.RWNetConfig`, training summary, the files' sha256;
+- ``<id>.weights.h5``: Keras weights (``model.save_weights``; no pickle, no Lambda);
+- ``<id>.tables.npz``: integer probability tables (:mod:`.tables`).
+
+The model hash recorded in every .mcz is the sha256 of the weights bytes followed by
+the tables bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+MODEL_ID = "rwnet-v1"
+ENV_DIR = "MEDCOMP_RWNET_MODEL_DIR"
+
+
+def default_dir() -> Path:
+    """``$MEDCOMP_RWNET_MODEL_DIR``, else the repository's ``models/``."""
+    env = os.environ.get(ENV_DIR)
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "models"
+
+
+def paths(folder: str | Path, model_id: str = MODEL_ID) -> dict[str, Path]:
+    folder = Path(folder)
+    return {
+        "config": folder / f"{model_id}.json",
+        "weights": folder / f"{model_id}.weights.h5",
+        "tables": folder / f"{model_id}.tables.npz",
+    }
+
+
+def model_hash(weights: Path, tables: Path) -> str:
+    digest = hashlib.sha256()
+    digest.update(Path(weights).read_bytes())
+    digest.update(Path(tables).read_bytes())
+    return digest.hexdigest()
+
+
+def missing(folder: str | Path, model_id: str = MODEL_ID) -> list[Path]:
+    return [p for p in paths(folder, model_id).values() if not p.is_file()]
+
+
+def export(model, folder: str | Path, summary: dict, model_id: str = MODEL_ID) -> str:
+    """Write weights, tables and config of ``model`` (an :class:`~.model.RWNet`) atomically.
+
+    Returns the model hash.
+    """
+    from medcomp_gui.codecs.rwnet.tables import tabulate
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = paths(folder, model_id)
+    tmp = {k: p.with_name("tmp-" + p.name) for k, p in target.items()}
+    model.save_weights(tmp["weights"])
+    tabulate(model.priors).save(tmp["tables"])
+    digest = model_hash(tmp["weights"], tmp["tables"])
+    config = {"model_id": model_id, "config": model.cfg.to_json(), "model_hash": digest,
+              "training": summary}
+    tmp["config"].write_text(json.dumps(config, indent=1) + "\n")
+    for key in ("weights", "tables", "config"):
+        os.replace(tmp[key], target[key])
+    return digest
