@@ -1,9 +1,9 @@
 """The Python API behind the CLI and the GUI (no Qt, no TensorFlow at import time).
 
-    image = load_image("MR2_UNCR.dcm")
-    data = compress(image, "jpeg2000", psnr=45)        # a complete .mcz file
-    restored = decompress(data)                        # MedicalImage, DICOM header kept
-    result = encode_file(image, "out.dcm", "jpegls", near=2)   # written, measured
+image = load_image("MR2_UNCR.dcm")
+data = compress(image, "jpeg2000", psnr=45)        # a complete .mcz file
+restored = decompress(data)                        # MedicalImage, DICOM header kept
+result = encode_file(image, "out.dcm", "jpegls", near=2)   # written, measured
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ def decompress(data: bytes, source: str = "") -> MedicalImage:
     info = PayloadInfo(c.shape, c.dtype, c.bits_stored, c.params, c.extra)
     pixels = codec.decode(c.payload, info)
     if pixels.shape != c.shape or pixels.dtype != c.dtype:
-        raise CodecError(f"{c.codec} decoded {pixels.shape} {pixels.dtype}, header says {c.shape} {c.dtype}")
+        raise CodecError(
+            f"{c.codec} decoded {pixels.shape} {pixels.dtype}, header says {c.shape} {c.dtype}"
+        )
     image = MedicalImage(
         pixels=pixels,
         bits_stored=c.bits_stored,
@@ -217,7 +219,9 @@ class EncodeResult:
         }
 
 
-def encode_file(image: MedicalImage, path: str | os.PathLike[str], codec: str, **params: Any) -> EncodeResult:
+def encode_file(
+    image: MedicalImage, path: str | os.PathLike[str], codec: str, **params: Any
+) -> EncodeResult:
     """Compress ``image`` to ``path`` (.mcz, or .dcm for DICOM codecs), atomically, and
     measure the file as written: its size, and its decoded pixels against ``image``."""
     path = Path(path)
@@ -234,7 +238,11 @@ def encode_file(image: MedicalImage, path: str | os.PathLike[str], codec: str, *
     decoded = decode_output(path.read_bytes())
     header = container.unpack(data) if suffix == ".mcz" else None
     used = header.params if header else _dicom_params(codec, params)
-    lossless = header.lossless if header else str(decoded.dataset.get("LossyImageCompression", "00")) != "01"
+    lossless = (
+        header.lossless
+        if header
+        else str(decoded.dataset.get("LossyImageCompression", "00")) != "01"
+    )
     quality = metrics.quality(
         image.pixels,
         decoded.pixels,

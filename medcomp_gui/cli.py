@@ -26,7 +26,9 @@ def _progress(args: argparse.Namespace, message: str) -> None:
 
 def _codec_params(args: argparse.Namespace) -> dict[str, Any]:
     given = {name: getattr(args, name, None) for name in _CODEC_OPTIONS}
-    return {name: value for name, value in given.items() if value is not None and value is not False}
+    return {
+        name: value for name, value in given.items() if value is not None and value is not False
+    }
 
 
 def _check_output(input_path: Path, output: Path) -> None:
@@ -46,13 +48,17 @@ def cmd_encode(args: argparse.Namespace) -> int:
     if args.denoise:
         _progress(args, f"denoising {args.input} (ANLM) before encoding")
         image = api.denoise(image, strength=args.strength)
-        notes.append("denoised with ANLM before encoding; quality is measured against the denoised image")
+        notes.append(
+            "denoised with ANLM before encoding; quality is measured against the denoised image"
+        )
     params = _codec_params(args)
     _progress(args, f"encoding {args.input} with {args.codec} {params or ''}".rstrip())
     result = api.encode_file(image, args.output, args.codec, **params)
     result.notes.extend(notes)
     if not result.lossless:
-        body_part = str(image.dataset.get("BodyPartExamined", "")) if image.dataset is not None else ""
+        body_part = (
+            str(image.dataset.get("BodyPartExamined", "")) if image.dataset is not None else ""
+        )
         warning = ratio_warning(result.quality.ratio, image.modality, body_part)
         if warning:
             result.notes.append(warning)
@@ -71,7 +77,8 @@ def _format_result(d: dict[str, Any], modality: str) -> str:
     limit = guideline_ratio(modality)
     guide = f" (CAR 2008 limit for {modality}: {limit:g}:1)" if limit and not d["lossless"] else ""
     lines = [
-        f"wrote {d['path']}: {d['bytes']} bytes, {d['bpp']:.4f} bpp, ratio {d['ratio']:.2f}:1{guide}",
+        f"wrote {d['path']}: {d['bytes']} bytes, {d['bpp']:.4f} bpp, "
+        f"ratio {d['ratio']:.2f}:1{guide}",
         f"codec {d['codec']} {d['params']}; PSNR {psnr}, SSIM {d['ssim']:.5f}, "
         f"max error {d['max_abs_error']}, encode {d['encode_seconds']:.2f} s",
     ]
@@ -85,7 +92,9 @@ def cmd_decode(args: argparse.Namespace) -> int:
     _check_output(args.input, args.output)
     image = api.load_any(args.input)
     path = api.save(image, args.output)
-    print(f"wrote {path}: {image.pixels.shape} {image.pixels.dtype}, {image.bits_stored} bits stored")
+    print(
+        f"wrote {path}: {image.pixels.shape} {image.pixels.dtype}, {image.bits_stored} bits stored"
+    )
     return 0
 
 
@@ -148,7 +157,9 @@ def cmd_info(args: argparse.Namespace) -> int:
             windows=[[w.center, w.width, w.name] for w in image.windows],
         )
         if ds is not None:
-            syntax = ds.file_meta.get("TransferSyntaxUID", "") if getattr(ds, "file_meta", None) else ""
+            syntax = (
+                ds.file_meta.get("TransferSyntaxUID", "") if getattr(ds, "file_meta", None) else ""
+            )
             info.update(
                 transfer_syntax=f"{syntax} ({getattr(syntax, 'name', '')})",
                 sop_class=str(getattr(ds.get("SOPClassUID"), "name", ds.get("SOPClassUID", ""))),
@@ -195,7 +206,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     image = api.load_image(args.input)
     rows, bd = compare(image, codecs=args.codecs, progress=lambda m: _progress(args, m))
     if args.json:
-        print(json.dumps({"input": str(args.input), "points": rows, "bd_rate_vs_jpeg2000": bd}, default=str))
+        print(
+            json.dumps(
+                {"input": str(args.input), "points": rows, "bd_rate_vs_jpeg2000": bd}, default=str
+            )
+        )
     else:
         print(format_table(str(args.input), image, rows, bd))
     return 0
@@ -208,7 +223,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     path = sample_image_path()
     image = api.load_image(path)
-    codecs = [c for c in ("jpeg2000", "jpegls", "jpegxl", "svd", "rwnet") if c != "rwnet" or _usable(c)]
+    codecs = [
+        c for c in ("jpeg2000", "jpegls", "jpegxl", "svd", "rwnet") if c != "rwnet" or _usable(c)
+    ]
     rows, bd = compare(image, codecs=codecs, progress=lambda m: _progress(args, m))
     print(format_table(path.name, image, rows, bd))
     return 0
@@ -242,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     enc = sub.add_parser("encode", help="compress an image to .mcz (any codec) or .dcm")
     enc.add_argument("input", type=Path)
     enc.add_argument("-c", "--codec", required=True, help="see `medcomp codecs`")
-    enc.add_argument("-o", "--output", type=Path, required=True, help=".mcz, or .dcm for jpeg2000/jpegls")
+    enc.add_argument(
+        "-o", "--output", type=Path, required=True, help=".mcz, or .dcm for jpeg2000/jpegls"
+    )
     enc.add_argument("--quality", "-Q", type=int, help="rwnet quality level (higher is better)")
     enc.add_argument("--rank", type=int, help="svd rank")
     enc.add_argument("--psnr", type=float, help="jpeg2000: target PSNR in dB")
@@ -256,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--json", action="store_true", help="print one JSON object")
     enc.set_defaults(func=cmd_encode)
 
-    dec = sub.add_parser("decode", help="decode a .mcz (or convert an image) to .dcm/.png/.tif/.npy")
+    dec = sub.add_parser(
+        "decode", help="decode a .mcz (or convert an image) to .dcm/.png/.tif/.npy"
+    )
     dec.add_argument("input", type=Path)
     dec.add_argument("-o", "--output", type=Path, required=True)
     dec.set_defaults(func=cmd_decode)
@@ -275,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     cod = sub.add_parser("codecs", help="registered codecs, parameters, availability")
     cod.set_defaults(func=cmd_codecs)
 
-    cmp_ = sub.add_parser("compare", help="every codec over a sweep: bpp, ratio, PSNR, SSIM, BD-rate")
+    cmp_ = sub.add_parser(
+        "compare", help="every codec over a sweep: bpp, ratio, PSNR, SSIM, BD-rate"
+    )
     cmp_.add_argument("input", type=Path)
     cmp_.add_argument("--codecs", nargs="+", help="subset of codecs (default: all available)")
     cmp_.add_argument("--json", action="store_true")

@@ -102,7 +102,9 @@ def bd_rates(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     return out
 
 
-def format_table(title: str, image: MedicalImage, rows: list[dict[str, Any]], bd: dict[str, float | None]) -> str:
+def format_table(
+    title: str, image: MedicalImage, rows: list[dict[str, Any]], bd: dict[str, float | None]
+) -> str:
     """A Markdown table of ``rows`` and the BD-rates."""
     shape = "x".join(str(s) for s in image.pixels.shape)
     lines = [
@@ -115,10 +117,13 @@ def format_table(title: str, image: MedicalImage, rows: list[dict[str, Any]], bd
         settings = " ".join(f"{k}={v}" for k, v in r["params"].items())
         psnr = "lossless" if math.isinf(r["psnr"]) else f"{r['psnr']:.2f}"
         lines.append(
-            f"| {r['codec']} | {settings} | {r['bytes']} | {r['bpp']:.4f} | {r['ratio']:.2f} | {psnr} "
-            f"| {r['ssim']:.4f} | {r['max_abs_error']} | {r['encode_seconds']:.2f} | {r['decode_seconds']:.2f} |"
+            f"| {r['codec']} | {settings} | {r['bytes']} | {r['bpp']:.4f} | {r['ratio']:.2f} "
+            f"| {psnr} | {r['ssim']:.4f} | {r['max_abs_error']} "
+            f"| {r['encode_seconds']:.2f} | {r['decode_seconds']:.2f} |"
         )
     lines += ["", "BD-rate (PSNR) against jpeg2000, negative = fewer bits:", ""]
     for name, value in bd.items():
-        lines.append(f"- {name}: {'n/a (curves do not overlap)' if value is None else f'{value:+.1f} %'}")
+        lines.append(
+            f"- {name}: {'n/a (curves do not overlap)' if value is None else f'{value:+.1f} %'}"
+        )
     return "\n".join(lines)

@@ -109,7 +109,9 @@ def unpack(data: bytes) -> Container:
         raise CorruptFileError("not a .mcz file (bad magic number)")
     _, version, header_len = _PREFIX.unpack_from(data)
     if version != FORMAT_VERSION:
-        raise CorruptFileError(f".mcz format version {version} is not supported (this reads {FORMAT_VERSION})")
+        raise CorruptFileError(
+            f".mcz format version {version} is not supported (this reads {FORMAT_VERSION})"
+        )
     if header_len > MAX_HEADER_BYTES:
         raise CorruptFileError(f"header length {header_len} exceeds {MAX_HEADER_BYTES}")
     pos = _PREFIX.size
@@ -125,7 +127,8 @@ def unpack(data: bytes) -> Container:
     payload_len, dicom_len = header["payload_len"], header["dicom_len"]
     if len(data) != pos + payload_len + dicom_len:
         raise CorruptFileError(
-            f"file is {len(data)} bytes, header says {pos + payload_len + dicom_len} (truncated or padded)"
+            f"file is {len(data)} bytes, header says {pos + payload_len + dicom_len} "
+            "(truncated or padded)"
         )
     payload = data[pos : pos + payload_len]
     if zlib.crc32(payload) != header["payload_crc32"]:
@@ -184,17 +187,32 @@ def _parse_header(header_bytes: bytes) -> dict[str, Any]:
         raise _fail("(not an object)")
     checks: dict[str, Any] = {
         "codec": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
-        "params": lambda v: isinstance(v, dict) and all(_is_number(x) or isinstance(x, bool | str) for x in v.values()),
-        "shape": lambda v: isinstance(v, list) and len(v) in (2, 3) and all(_is_int(x) and 1 <= x <= MAX_SIDE for x in v),
+        "params": lambda v: (
+            isinstance(v, dict)
+            and all(_is_number(x) or isinstance(x, bool | str) for x in v.values())
+        ),
+        "shape": lambda v: (
+            isinstance(v, list)
+            and len(v) in (2, 3)
+            and all(_is_int(x) and 1 <= x <= MAX_SIDE for x in v)
+        ),
         "dtype": lambda v: isinstance(v, str) and v in {d.name for d in SUPPORTED_DTYPES},
         "bits_stored": _is_int,
         "lossless": lambda v: isinstance(v, bool),
         "photometric": lambda v: v in GREY_PHOTOMETRICS,
         "rescale": lambda v: isinstance(v, list) and len(v) == 2 and all(_is_number(x) for x in v),
         "modality": lambda v: isinstance(v, str) and len(v) <= 16,
-        "windows": lambda v: isinstance(v, list) and len(v) <= 64 and all(
-            isinstance(w, list) and len(w) == 3 and _is_number(w[0]) and _is_number(w[1]) and isinstance(w[2], str)
-            for w in v
+        "windows": lambda v: (
+            isinstance(v, list)
+            and len(v) <= 64
+            and all(
+                isinstance(w, list)
+                and len(w) == 3
+                and _is_number(w[0])
+                and _is_number(w[1])
+                and isinstance(w[2], str)
+                for w in v
+            )
         ),
         "extra": lambda v: isinstance(v, dict),
         "payload_len": lambda v: _is_int(v) and v >= 0,

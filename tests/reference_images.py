@@ -100,7 +100,7 @@ def make_dataset(ref: Reference) -> Dataset:
     return ds
 
 
-def write_reference(ref: Reference, directory) -> "pydicom.FileDataset":
+def write_reference(ref: Reference, directory) -> pydicom.FileDataset:
     path = directory / f"{ref.id}.dcm"
     make_dataset(ref).save_as(path, enforce_file_format=True)
     return path

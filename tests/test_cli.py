@@ -27,10 +27,32 @@ def run(capsys, *argv):
 
 def test_encode_json_reports_the_file_on_disk(capsys, mr_file, tmp_path):
     out = tmp_path / "a.mcz"
-    code, stdout, _ = run(capsys, "-q", "encode", str(mr_file), "-c", "jpeg2000", "--psnr", "50", "-o", str(out), "--json")
+    code, stdout, _ = run(
+        capsys,
+        "-q",
+        "encode",
+        str(mr_file),
+        "-c",
+        "jpeg2000",
+        "--psnr",
+        "50",
+        "-o",
+        str(out),
+        "--json",
+    )
     assert code == 0
     report = json.loads(stdout)
-    for key in ("codec", "params", "bytes", "bpp", "ratio", "psnr", "ssim", "max_abs_error", "encode_seconds"):
+    for key in (
+        "codec",
+        "params",
+        "bytes",
+        "bpp",
+        "ratio",
+        "psnr",
+        "ssim",
+        "max_abs_error",
+        "encode_seconds",
+    ):
         assert key in report
     assert report["bytes"] == out.stat().st_size
     assert report["psnr"] >= 50
@@ -39,7 +61,10 @@ def test_encode_json_reports_the_file_on_disk(capsys, mr_file, tmp_path):
 
 def test_encode_decode_round_trip_to_every_format(capsys, mr_file, tmp_path):
     mcz = tmp_path / "a.mcz"
-    assert run(capsys, "-q", "encode", str(mr_file), "-c", "jpegls", "--lossless", "-o", str(mcz))[0] == 0
+    assert (
+        run(capsys, "-q", "encode", str(mr_file), "-c", "jpegls", "--lossless", "-o", str(mcz))[0]
+        == 0
+    )
     original = pydicom.dcmread(mr_file).pixel_array
     for suffix in (".dcm", ".png", ".tif", ".npy"):
         target = tmp_path / f"b{suffix}"
@@ -60,12 +85,19 @@ def test_info_codecs_and_compare(capsys, mr_file, tmp_path):
     run(capsys, "-q", "encode", str(mr_file), "-c", "svd", "--rank", "5", "-o", str(mcz))
     code, stdout, _ = run(capsys, "info", str(mcz), "--json")
     info = json.loads(stdout)
-    assert code == 0 and info["codec"] == "svd" and info["lossless"] is False and info["bytes"] == mcz.stat().st_size
+    assert (
+        code == 0
+        and info["codec"] == "svd"
+        and info["lossless"] is False
+        and info["bytes"] == mcz.stat().st_size
+    )
     code, stdout, _ = run(capsys, "info", str(mr_file))
     assert code == 0 and "MONOCHROME2" in stdout
     code, stdout, _ = run(capsys, "codecs")
     assert code == 0 and "--psnr" in stdout and "--rank" in stdout
-    code, stdout, _ = run(capsys, "-q", "compare", str(mr_file), "--codecs", "jpeg2000", "svd", "--json")
+    code, stdout, _ = run(
+        capsys, "-q", "compare", str(mr_file), "--codecs", "jpeg2000", "svd", "--json"
+    )
     result = json.loads(stdout)
     assert code == 0 and {p["codec"] for p in result["points"]} == {"jpeg2000", "svd"}
     assert result["bd_rate_vs_jpeg2000"]["jpeg2000"] == pytest.approx(0.0, abs=1e-9)
@@ -73,7 +105,18 @@ def test_info_codecs_and_compare(capsys, mr_file, tmp_path):
 
 def test_ratio_above_guideline_warns(capsys, mr_file, tmp_path):
     big = mr_file.parent / "odd_511x257.dcm"
-    code, stdout, err = run(capsys, "encode", str(big), "-c", "svd", "--rank", "1", "-o", str(tmp_path / "x.mcz"), "--json")
+    code, stdout, err = run(
+        capsys,
+        "encode",
+        str(big),
+        "-c",
+        "svd",
+        "--rank",
+        "1",
+        "-o",
+        str(tmp_path / "x.mcz"),
+        "--json",
+    )
     assert code == 0
     assert "CAR 2008" in err and any("CAR 2008" in n for n in json.loads(stdout)["notes"])
 
@@ -92,14 +135,32 @@ def _corrupt_inputs(tmp_path, mr_file):
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.11"
     ds.save_as(sr)
     return {
-        "truncated DICOM": (["decode", str(truncated), "-o", str(tmp_path / "o.npy")], "truncated.dcm"),
-        "corrupted DICOM": (["encode", str(garbage), "-c", "svd", "-o", str(tmp_path / "o.mcz")], "garbage.dcm"),
+        "truncated DICOM": (
+            ["decode", str(truncated), "-o", str(tmp_path / "o.npy")],
+            "truncated.dcm",
+        ),
+        "corrupted DICOM": (
+            ["encode", str(garbage), "-c", "svd", "-o", str(tmp_path / "o.mcz")],
+            "garbage.dcm",
+        ),
         "foreign .mcz": (["decode", str(foreign), "-o", str(tmp_path / "o.npy")], "photo.mcz"),
         "missing file": (["info", str(tmp_path / "nope.dcm")], "nope.dcm"),
-        "non-image DICOM": (["encode", str(sr), "-c", "svd", "-o", str(tmp_path / "o.mcz")], "no image"),
-        "unwritable output": (["encode", str(mr_file), "-c", "svd", "-o", "/proc/medcomp/x.mcz"], "/proc/medcomp"),
-        "bad parameter": (["encode", str(mr_file), "-c", "svd", "--rank", "0", "-o", str(tmp_path / "o.mcz")], "rank"),
-        "wrong output type": (["encode", str(mr_file), "-c", "svd", "-o", str(tmp_path / "o.dcm")], "no DICOM transfer syntax"),
+        "non-image DICOM": (
+            ["encode", str(sr), "-c", "svd", "-o", str(tmp_path / "o.mcz")],
+            "no image",
+        ),
+        "unwritable output": (
+            ["encode", str(mr_file), "-c", "svd", "-o", "/proc/medcomp/x.mcz"],
+            "/proc/medcomp",
+        ),
+        "bad parameter": (
+            ["encode", str(mr_file), "-c", "svd", "--rank", "0", "-o", str(tmp_path / "o.mcz")],
+            "rank",
+        ),
+        "wrong output type": (
+            ["encode", str(mr_file), "-c", "svd", "-o", str(tmp_path / "o.dcm")],
+            "no DICOM transfer syntax",
+        ),
         "overwrite input": (["decode", str(mr_file), "-o", str(mr_file)], "overwrite the input"),
     }
 
@@ -129,7 +190,9 @@ def test_truncated_mcz_through_the_cli(capsys, mr_file, tmp_path):
 def test_console_script_runs_in_a_fresh_process(mr_file, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "medcomp_gui.cli", "info", str(tmp_path / "missing.dcm")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.strip() == f"medcomp: error: {tmp_path / 'missing.dcm'}: no such file"

@@ -105,7 +105,11 @@ def test_payload_damage_with_a_valid_checksum_is_still_our_error(small_mcz):
             assert restored.pixels.shape == c.shape, name
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_mutated_files_raise_only_our_error(small_mcz, data):
     _, files = small_mcz

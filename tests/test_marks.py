@@ -9,7 +9,15 @@ import pytest
 
 from medcomp_gui import api
 
-PRESERVED = ("PatientName", "PatientID", "PatientBirthDate", "StudyInstanceUID", "SeriesInstanceUID", "AccessionNumber", "StudyDescription")
+PRESERVED = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "AccessionNumber",
+    "StudyDescription",
+)
 
 
 def assert_lossy_marks(ds, source, method):
@@ -19,7 +27,9 @@ def assert_lossy_marks(ds, source, method):
     assert ratio > 1.0
     if method:
         methods = ds.LossyImageCompressionMethod
-        assert (methods[-1] if isinstance(methods, pydicom.multival.MultiValue) else methods) == method
+        assert (
+            methods[-1] if isinstance(methods, pydicom.multival.MultiValue) else methods
+        ) == method
     assert ds.ImageType[0] == "DERIVED"
     assert "medcomp" in ds.DerivationDescription
     assert ds.SOPInstanceUID != source.SOPInstanceUID
@@ -29,11 +39,14 @@ def assert_lossy_marks(ds, source, method):
         assert ds[keyword].value == source[keyword].value, keyword
 
 
-@pytest.mark.parametrize(("codec", "params", "method"), [
-    ("jpeg2000", {"psnr": 45}, "ISO_15444_1"),
-    ("jpeg2000", {"ratio": 10}, "ISO_15444_1"),
-    ("jpegls", {"near": 3}, "ISO_14495_1"),
-])
+@pytest.mark.parametrize(
+    ("codec", "params", "method"),
+    [
+        ("jpeg2000", {"psnr": 45}, "ISO_15444_1"),
+        ("jpeg2000", {"ratio": 10}, "ISO_15444_1"),
+        ("jpegls", {"near": 3}, "ISO_14495_1"),
+    ],
+)
 def test_lossy_dcm_output_is_marked(reference_dir, tmp_path, codec, params, method):
     path = reference_dir / "12bit.dcm"
     source = pydicom.dcmread(path)
@@ -45,12 +58,17 @@ def test_lossy_dcm_output_is_marked(reference_dir, tmp_path, codec, params, meth
     assert float(ds.LossyImageCompressionRatio) == pytest.approx(96 * 80 * 2 / compressed, rel=1e-3)
 
 
-@pytest.mark.parametrize(("codec", "params", "method"), [
-    ("svd", {"rank": 8}, ""),
-    ("jpeg2000", {"psnr": 45}, "ISO_15444_1"),
-    ("jpegxl", {"distance": 1.0}, "ISO_18181_1"),
-])
-def test_dicom_decoded_from_lossy_mcz_is_marked(reference_dir, tmp_path, capsys, codec, params, method):
+@pytest.mark.parametrize(
+    ("codec", "params", "method"),
+    [
+        ("svd", {"rank": 8}, ""),
+        ("jpeg2000", {"psnr": 45}, "ISO_15444_1"),
+        ("jpegxl", {"distance": 1.0}, "ISO_18181_1"),
+    ],
+)
+def test_dicom_decoded_from_lossy_mcz_is_marked(
+    reference_dir, tmp_path, capsys, codec, params, method
+):
     from medcomp_gui.cli import main
 
     path = reference_dir / "ct_signed.dcm"
@@ -61,7 +79,9 @@ def test_dicom_decoded_from_lossy_mcz_is_marked(reference_dir, tmp_path, capsys,
     assert main(["decode", str(mcz), "-o", str(out)]) == 0
     ds = pydicom.dcmread(out)
     assert_lossy_marks(ds, source, method)
-    assert float(ds.LossyImageCompressionRatio) == pytest.approx(96 * 80 * 2 / mcz.stat().st_size, rel=1e-3)
+    assert float(ds.LossyImageCompressionRatio) == pytest.approx(
+        96 * 80 * 2 / mcz.stat().st_size, rel=1e-3
+    )
     assert ds.RescaleIntercept == source.RescaleIntercept and ds.PixelRepresentation == 1
 
 

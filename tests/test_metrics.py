@@ -55,8 +55,12 @@ def test_bd_rate_of_a_scaled_curve():
     psnr = [30.0, 34.0, 38.0, 42.0, 46.0]
     rates = [0.1, 0.2, 0.4, 0.8, 1.6]
     assert metrics.bd_rate(rates, psnr, rates, psnr) == pytest.approx(0.0, abs=1e-9)
-    assert metrics.bd_rate(rates, psnr, [r * 0.8 for r in rates], psnr) == pytest.approx(-20.0, abs=1e-6)
-    assert metrics.bd_rate(rates, psnr, [r * 1.5 for r in rates], psnr) == pytest.approx(50.0, abs=1e-6)
+    assert metrics.bd_rate(rates, psnr, [r * 0.8 for r in rates], psnr) == pytest.approx(
+        -20.0, abs=1e-6
+    )
+    assert metrics.bd_rate(rates, psnr, [r * 1.5 for r in rates], psnr) == pytest.approx(
+        50.0, abs=1e-6
+    )
 
 
 def test_bd_rate_needs_overlap():

@@ -8,7 +8,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from medcomp_gui import api, metrics
+from medcomp_gui import metrics
 from medcomp_gui.cli import main
 
 
@@ -16,7 +16,9 @@ def test_mr2_jpeg2000_lossless_dcm_is_exact_and_as_small_as_openjpeg(mr2_path, t
     from openjpeg.utils import encode_array
 
     out = tmp_path / "mr2.dcm"
-    assert main(["-q", "encode", str(mr2_path), "-c", "jpeg2000", "--lossless", "-o", str(out)]) == 0
+    assert (
+        main(["-q", "encode", str(mr2_path), "-c", "jpeg2000", "--lossless", "-o", str(out)]) == 0
+    )
     original = pydicom.dcmread(mr2_path)
     written = pydicom.dcmread(out)
     np.testing.assert_array_equal(written.pixel_array, original.pixel_array)
@@ -34,7 +36,23 @@ def test_mr2_svd_size_grows_and_psnr_matches_decoded_npy(mr2_path, tmp_path, cap
     sizes = []
     for rank in (4, 16, 64):
         mcz = tmp_path / f"r{rank}.mcz"
-        assert main(["-q", "encode", str(mr2_path), "-c", "svd", "--rank", str(rank), "-o", str(mcz), "--json"]) == 0
+        assert (
+            main(
+                [
+                    "-q",
+                    "encode",
+                    str(mr2_path),
+                    "-c",
+                    "svd",
+                    "--rank",
+                    str(rank),
+                    "-o",
+                    str(mcz),
+                    "--json",
+                ]
+            )
+            == 0
+        )
         report = json.loads(capsys.readouterr().out)
         npy = tmp_path / f"r{rank}.npy"
         assert main(["decode", str(mcz), "-o", str(npy)]) == 0

@@ -48,7 +48,9 @@ class ParamSpec:
     def describe(self) -> str:
         bounds = ""
         if self.low is not None or self.high is not None:
-            bounds = f" [{self.low if self.low is not None else ''}..{self.high if self.high is not None else ''}]"
+            low = "" if self.low is None else self.low
+            high = "" if self.high is None else self.high
+            bounds = f" [{low}..{high}]"
         default = f" (default {self.default})" if self.default is not None else ""
         return f"--{self.name.replace('_', '-')} {self.kind.__name__}{bounds}{default}: {self.help}"
 

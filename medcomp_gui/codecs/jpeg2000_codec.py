@@ -19,7 +19,7 @@ _MIN_SIDE = 32
 
 
 def lossy_mode(params: dict[str, Any]) -> str:
-    """"lossless", "psnr" or "ratio" from resolved parameters (one of them at most)."""
+    """ "lossless", "psnr" or "ratio" from resolved parameters (one of them at most)."""
     chosen = [name for name in ("psnr", "ratio") if name in params]
     if len(chosen) > 1 or (chosen and params.get("lossless")):
         raise CodecError("give one of --lossless, --psnr or --ratio")
@@ -32,7 +32,9 @@ class JPEG2000Codec:
     dicom_method = "ISO_15444_1"
     params = (
         ParamSpec("lossless", bool, help="reversible 5/3 wavelet (default when no target)"),
-        ParamSpec("psnr", float, 10.0, 150.0, help="lossy: smallest file with at least this PSNR (dB)"),
+        ParamSpec(
+            "psnr", float, 10.0, 150.0, help="lossy: smallest file with at least this PSNR (dB)"
+        ),
         ParamSpec("ratio", float, 1.0, 10000.0, help="lossy: compression ratio of the codestream"),
     )
 
@@ -54,7 +56,9 @@ class JPEG2000Codec:
             if mode == "lossless":
                 codestreams.append(_encode(unsigned, image.bits_stored))
             elif mode == "ratio":
-                codestreams.append(_encode(unsigned, image.bits_stored, compression_ratios=[params["ratio"]]))
+                codestreams.append(
+                    _encode(unsigned, image.bits_stored, compression_ratios=[params["ratio"]])
+                )
             else:
                 codestreams.append(_encode_to_psnr(unsigned, image.bits_stored, params["psnr"]))
         if mode == "lossless":
@@ -85,7 +89,9 @@ def _encode_small(frame: np.ndarray, bits_stored: int, **options: Any) -> bytes:
     import imagecodecs
 
     if "compression_ratios" in options:
-        raise CodecError(f"a {frame.shape[0]}x{frame.shape[1]} frame is too small for --ratio; use --psnr")
+        raise CodecError(
+            f"a {frame.shape[0]}x{frame.shape[1]} frame is too small for --ratio; use --psnr"
+        )
     psnr = options.get("signal_noise_ratios", [0])[0]
     try:
         return bytes(

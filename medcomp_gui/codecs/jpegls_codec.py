@@ -45,7 +45,16 @@ class JPEGLSCodec:
             data = unsigned.astype(unsigned.dtype.newbyteorder("<")).tobytes()
             try:
                 codestreams.append(
-                    bytes(jpeg_ls.encode_buffer(data, frame.shape[0], frame.shape[1], 1, image.bits_stored, lossy_error=near))
+                    bytes(
+                        jpeg_ls.encode_buffer(
+                            data,
+                            frame.shape[0],
+                            frame.shape[1],
+                            1,
+                            image.bits_stored,
+                            lossy_error=near,
+                        )
+                    )
                 )
             except (RuntimeError, ValueError) as exc:
                 raise CodecError(f"CharLS refused the image: {exc}") from exc

@@ -14,11 +14,15 @@ from medcomp_gui.imaging.image import MedicalImage
 
 class JPEGXLCodec:
     name = "jpegxl"
-    description = "JPEG XL (ISO 18181-1, libjxl): lossless, or lossy by distance (1.0 ~ visually lossless)"
+    description = (
+        "JPEG XL (ISO 18181-1, libjxl): lossless, or lossy by distance (1.0 ~ visually lossless)"
+    )
     dicom_method = "ISO_18181_1"
     params = (
         ParamSpec("lossless", bool, help="modular lossless (default when no distance)"),
-        ParamSpec("distance", float, 0.01, 25.0, help="lossy: butteraugli distance, lower is better"),
+        ParamSpec(
+            "distance", float, 0.01, 25.0, help="lossy: butteraugli distance, lower is better"
+        ),
         ParamSpec("effort", int, 1, 9, 7, help="encoder effort, higher is slower and smaller"),
     )
 
@@ -43,7 +47,10 @@ class JPEGXLCodec:
         codestreams = []
         for frame in image.frames:
             unsigned = np.ascontiguousarray(to_unsigned(frame, image.bits_stored))
-            options: dict[str, Any] = {"effort": params["effort"], "bitspersample": image.bits_stored}
+            options: dict[str, Any] = {
+                "effort": params["effort"],
+                "bitspersample": image.bits_stored,
+            }
             if distance is None:
                 options["lossless"] = True
             else:
@@ -52,7 +59,10 @@ class JPEGXLCodec:
                 codestreams.append(bytes(imagecodecs.jpegxl_encode(unsigned, **options)))
             except imagecodecs.JpegxlError as exc:
                 raise CodecError(f"libjxl refused the image: {exc}") from exc
-        used = {"effort": params["effort"], **({"lossless": True} if distance is None else {"distance": distance})}
+        used = {
+            "effort": params["effort"],
+            **({"lossless": True} if distance is None else {"distance": distance}),
+        }
         return Encoded(pack_frames(codestreams), used, lossless=distance is None)
 
     def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:

@@ -76,11 +76,18 @@ class Factorisation:
             coded.append((header, symbols))
         coder = constriction.stream.stack.AnsCoder()
         for header, symbols in reversed(coded):
-            model = constriction.stream.model.QuantizedLaplace(header[3], header[3] + header[4], header[1], header[2])
+            model = constriction.stream.model.QuantizedLaplace(
+                header[3], header[3] + header[4], header[1], header[2]
+            )
             coder.encode_reverse(symbols, model)
         words = coder.get_compressed().astype("<u4")
         return b"".join(
-            [_U32.pack(k), *(_VECTOR.pack(*h) for h in headers), _U32.pack(len(words)), words.tobytes()]
+            [
+                _U32.pack(k),
+                *(_VECTOR.pack(*h) for h in headers),
+                _U32.pack(len(words)),
+                words.tobytes(),
+            ]
         )
 
 
@@ -99,7 +106,9 @@ def _quantise(values: np.ndarray, step: float) -> tuple[tuple[Any, ...], np.ndar
         step32 = np.float32(step32 * 2.0 * (hi - lo) / _MAX_SPAN)
     centre = np.float32(np.median(symbols))
     scale = np.float32(max(float(np.mean(np.abs(symbols - centre))), 0.05))
-    return (float(step32), float(centre), float(scale), lo, hi - lo, int(diff)), symbols.astype(np.int32)
+    return (float(step32), float(centre), float(scale), lo, hi - lo, int(diff)), symbols.astype(
+        np.int32
+    )
 
 
 def _decode_frame(data: bytes, pos: int, rows: int, cols: int) -> tuple[np.ndarray, int]:
@@ -121,7 +130,13 @@ def _decode_frame(data: bytes, pos: int, rows: int, cols: int) -> tuple[np.ndarr
     if len(data) < pos + 4 * n_words:
         raise CodecError("SVD payload truncated in its bitstream")
     for step, centre, scale, lo, span, diff in headers:
-        if not (np.isfinite([step, centre, scale]).all() and step > 0 and scale > 0 and span < _MAX_SPAN and diff in (0, 1)):
+        if not (
+            np.isfinite([step, centre, scale]).all()
+            and step > 0
+            and scale > 0
+            and span < _MAX_SPAN
+            and diff in (0, 1)
+        ):
             raise CodecError("SVD vector header is damaged")
         if not lo <= centre <= lo + span or lo + span >= 1 << 31:
             raise CodecError("SVD vector header is damaged")

@@ -11,9 +11,9 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import (
+    JPEG2000,
     UID,
     ExplicitVRLittleEndian,
-    JPEG2000,
     JPEG2000Lossless,
     JPEGLSLossless,
     JPEGLSNearLossless,
@@ -112,10 +112,14 @@ def _windows(ds: Dataset, modality: str) -> tuple[WindowPreset, ...]:
     widths = ds.get("WindowWidth")
     presets: list[WindowPreset] = []
     if centers is not None and widths is not None:
-        centers_list = list(centers) if isinstance(centers, pydicom.multival.MultiValue) else [centers]
+        centers_list = (
+            list(centers) if isinstance(centers, pydicom.multival.MultiValue) else [centers]
+        )
         widths_list = list(widths) if isinstance(widths, pydicom.multival.MultiValue) else [widths]
         names = ds.get("WindowCenterWidthExplanation") or []
-        names_list = list(names) if isinstance(names, pydicom.multival.MultiValue | list) else [names]
+        names_list = (
+            list(names) if isinstance(names, pydicom.multival.MultiValue | list) else [names]
+        )
         for i, (c, w) in enumerate(zip(centers_list, widths_list, strict=False)):
             if float(w) > 0:
                 name = str(names_list[i]) if i < len(names_list) else f"file {i + 1}"
@@ -147,7 +151,9 @@ def image_dataset(image: MedicalImage) -> Dataset:
     ds.BitsStored = image.bits_stored
     ds.HighBit = image.bits_stored - 1
     ds.PixelRepresentation = 1 if image.signed else 0
-    ds.PixelData = np.ascontiguousarray(image.pixels).astype(image.pixels.dtype.newbyteorder("<")).tobytes()
+    ds.PixelData = (
+        np.ascontiguousarray(image.pixels).astype(image.pixels.dtype.newbyteorder("<")).tobytes()
+    )
     ds["PixelData"].VR = "OW" if image.bits_allocated > 8 else "OB"
     return ds
 
@@ -172,9 +178,7 @@ def new_secondary_capture(image: MedicalImage) -> Dataset:
     return ds
 
 
-def encode_dataset(
-    image: MedicalImage, syntax: str = "uncompressed", **options: object
-) -> Dataset:
+def encode_dataset(image: MedicalImage, syntax: str = "uncompressed", **options: object) -> Dataset:
     """The dataset of ``image`` in transfer syntax ``syntax`` (a DICOM_SYNTAXES key).
 
     ``options``: ``j2k_cr`` / ``j2k_psnr`` (lists) for lossy JPEG 2000, ``jls_error`` for
@@ -206,7 +210,9 @@ def header_bytes(ds: Dataset) -> bytes:
     if not hasattr(ds, "file_meta") or ds.file_meta is None:
         ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.setdefault("MediaStorageSOPClassUID", ds.get("SOPClassUID", SecondaryCaptureImageStorage))
+    ds.file_meta.setdefault(
+        "MediaStorageSOPClassUID", ds.get("SOPClassUID", SecondaryCaptureImageStorage)
+    )
     ds.file_meta.setdefault("MediaStorageSOPInstanceUID", ds.get("SOPInstanceUID", generate_uid()))
     return dataset_bytes(ds)
 

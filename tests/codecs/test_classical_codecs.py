@@ -11,6 +11,7 @@ import pytest
 from medcomp_gui import api, metrics
 from medcomp_gui.errors import CodecError
 
+
 def too_small_for_dicom_j2k(codec, image):
     """pydicom's JPEG 2000 encoder cannot take frames under 32 pixels a side: check that
     we refuse them with a clear message, and tell the caller to stop there."""
