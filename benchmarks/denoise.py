@@ -123,9 +123,7 @@ def cases(names: list[str] | None = None) -> list[Case]:
         shape = image.pixels.shape
         for level in NOISE_LEVELS:
             sigma = np.full(shape, level * value_range)
-            out.append(
-                Case(ref_name, f"{level:.0%}", image, add_rician(image, sigma, rng), sigma)
-            )
+            out.append(Case(ref_name, f"{level:.0%}", image, add_rician(image, sigma, rng), sigma))
         ramp = np.linspace(RAMP[0], RAMP[1], shape[1]) * value_range
         sigma = np.broadcast_to(ramp, shape)
         noise = f"{RAMP[0]:.0%}-{RAMP[1]:.0%}"
@@ -162,9 +160,7 @@ def _stored(values: np.ndarray, image: MedicalImage) -> np.ndarray:
     return np.clip(np.rint(values), low, high).astype(image.pixels.dtype)
 
 
-def measure(
-    case: Case, method: Callable[[MedicalImage], np.ndarray]
-) -> tuple[float, float, float]:
+def measure(case: Case, method: Callable[[MedicalImage], np.ndarray]) -> tuple[float, float, float]:
     """PSNR (dB), SSIM and seconds of one method on one case."""
     start = time.perf_counter()
     out = method(case.noisy)
@@ -235,7 +231,9 @@ def markdown(
     titles = {"noisy": "noisy", "nlm": "skimage NLM", "bm3d": "BM3D", "anlm": "ANLM"}
     head = ["reference", "noise"]
     for n in names:
-        head += [f"{titles[n]} PSNR", f"{titles[n]} SSIM"] + ([f"{titles[n]} s"] if n != "noisy" else [])
+        head += [f"{titles[n]} PSNR", f"{titles[n]} SSIM"] + (
+            [f"{titles[n]} s"] if n != "noisy" else []
+        )
     lines = [
         "# Denoising benchmark: ANLM vs scikit-image NLM vs BM3D",
         "",
@@ -265,8 +263,12 @@ def markdown(
     groups = {"uniform (2/5/10 %)": [r for r in rows if "-" not in str(r["noise"])]}
     groups["varying (2-8 %)"] = [r for r in rows if "-" in str(r["noise"])]
     groups["all"] = rows
-    lines.append("| cases | n | " + " | ".join(titles[n] for n in names) + " | ANLM - NLM |"
-                 + (" ANLM - BM3D |" if "bm3d" in names else ""))
+    lines.append(
+        "| cases | n | "
+        + " | ".join(titles[n] for n in names)
+        + " | ANLM - NLM |"
+        + (" ANLM - BM3D |" if "bm3d" in names else "")
+    )
     lines.append("|" + "---|" * (3 + len(names) + ("bm3d" in names)))
     for label, group in groups.items():
         means = {n: np.mean([float(r[f"{n}_psnr"]) for r in group]) for n in names}

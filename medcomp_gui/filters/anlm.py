@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: h = strength * this: tuned on the benchmark references (benchmarks/denoise.py).
-_H_PER_STRENGTH = 0.55
+_H_PER_STRENGTH = 0.66
 #: Floor of the local sigma in stored units (about the rounding noise of integers).
 _SIGMA_FLOOR = 0.3
 #: Rows per strip: keeps each strip's float32 buffers within a few hundred kB.

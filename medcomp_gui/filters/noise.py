@@ -1,8 +1,8 @@
 """Local noise estimation from the image itself, for the adaptive NLM filter.
 
 The noise level is estimated per pixel, as in Manjon et al. (2010), from a high-pass
-pseudo-residual: each pixel minus the mean of its four neighbours, scaled so that white
-noise of standard deviation sigma gives a residual of standard deviation sigma. In
+pseudo-residual (Immerkaer's mask, blind to straight edges and ramps), scaled so that
+white noise of standard deviation sigma gives a residual of standard deviation sigma. In
 overlapping windows (side ``2 * block``, stride ``block``) the robust scale
 ``1.4826 * median(|residual|)`` gives sigma; the grid of window values is interpolated
 bilinearly back to every pixel. For MR magnitude images (``rician=True``) each window's
@@ -22,21 +22,25 @@ from scipy import special
 _MAD_TO_SIGMA = 1.4826
 #: Mean-over-std of a Rayleigh distribution (no signal): below it the SNR is zero.
 _RAYLEIGH_RATIO = math.sqrt(math.pi / (4.0 - math.pi))
+#: Windows whose mean over magnitude std is below this are treated as signal-free.
+_BACKGROUND_RATIO = 2.1
 
 
 def pseudo_residual(frame: np.ndarray) -> np.ndarray:
-    """High-pass residual ``sqrt(4/5) * (x - mean of 4 neighbours)``, float32, same shape.
+    """High-pass residual ``(x * [1 -2 1]^T [1 -2 1]) / 6`` (Immerkaer 1996), float32.
 
-    For white noise of standard deviation sigma the residual has standard deviation sigma;
-    linear intensity ramps cancel. Borders are reflected.
+    Same shape as ``frame``; borders are reflected. For white noise of standard deviation
+    sigma the residual has standard deviation sigma; the mask is zero for any signal that
+    is linear along rows or along columns, so straight horizontal and vertical edges and
+    ramps leave no residual.
     """
     x = np.asarray(frame, dtype=np.float32)
     p = np.pad(x, 1, mode="reflect") if min(x.shape) > 1 else np.pad(x, 1, mode="edge")
-    neighbours = p[:-2, 1:-1] + p[2:, 1:-1]
-    neighbours += p[1:-1, :-2]
-    neighbours += p[1:-1, 2:]
-    residual = x - np.float32(0.25) * neighbours
-    residual *= np.float32(math.sqrt(0.8))
+    rows = p[:-2] + p[2:]
+    rows -= 2.0 * p[1:-1]
+    residual = rows[:, :-2] + rows[:, 2:]
+    residual -= 2.0 * rows[:, 1:-1]
+    residual *= np.float32(1.0 / 6.0)
     return residual
 
 
@@ -114,8 +118,12 @@ def noise_map(frame: np.ndarray, *, block: int = 16, rician: bool = False) -> np
     residual = np.abs(pseudo_residual(x))
     sigma = _MAD_TO_SIGMA * np.median(_window_view(residual, block), axis=-1)
     if rician:
-        mean = np.mean(_window_view(x, block), axis=-1)
-        sigma = koay_sigma(sigma, mean)
+        windows = _window_view(x, block)
+        mean = np.mean(windows, axis=-1, dtype=np.float64)
+        # Without signal E[x**2] = 2 sigma**2 holds exactly: use it in background windows.
+        background = mean < _BACKGROUND_RATIO * sigma
+        second = np.sqrt(np.mean(np.square(windows, dtype=np.float64), axis=-1) / 2.0)
+        sigma = np.where(background, second, koay_sigma(sigma, mean))
     rows = _interpolation_matrix(x.shape[0], sigma.shape[0], block)
     cols = _interpolation_matrix(x.shape[1], sigma.shape[1], block)
     return (rows @ sigma @ cols.T).astype(np.float32)
