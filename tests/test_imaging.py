@@ -125,3 +125,37 @@ def test_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.bin"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "JPGLosslessP14SV1_1s_1f_8b.dcm",  # JPEG Lossless, process 14 (pylibjpeg-libjpeg)
+        "emri_small_big_endian.dcm",  # Explicit VR Big Endian, multi-frame
+        "emri_small_RLE.dcm",
+        "emri_small_jpeg_ls_lossless.dcm",
+        "emri_small_jpeg_2k_lossless.dcm",
+        "JPEG2000_UNC.dcm",  # signed 16-bit NM
+        "CT_small.dcm",
+    ],
+)
+def test_public_sample_files_in_other_syntaxes_load(name):
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file(name)
+    image = api.load_image(path)
+    np.testing.assert_array_equal(image.pixels, pydicom.dcmread(path).pixel_array)
+
+
+def test_file_without_preamble_or_meta_still_loads(reference_dir, tmp_path):
+    from pydicom.filewriter import write_dataset
+
+    ds = pydicom.dcmread(reference_dir / "12bit.dcm")
+    body = pydicom.Dataset(ds)
+    stripped = tmp_path / "nometa.dcm"
+    with open(stripped, "wb") as f:
+        out = pydicom.filebase.DicomFileLike(f)
+        out.is_little_endian, out.is_implicit_VR = True, False
+        write_dataset(out, body)  # no preamble, no file meta
+    assert stripped.read_bytes()[128:132] != b"DICM"
+    np.testing.assert_array_equal(api.load_image(stripped).pixels, ds.pixel_array)

@@ -55,12 +55,33 @@ MODALITY_WINDOWS: dict[str, tuple[WindowPreset, ...]] = {
 def read_dicom(path: Path) -> MedicalImage:
     """Load a grey DICOM image, keeping its header (without pixel data) for re-export."""
     try:
-        ds = pydicom.dcmread(path)
-    except InvalidDicomError as exc:
-        raise CorruptFileError(f"{path}: not a DICOM file ({exc})") from exc
+        try:
+            ds = pydicom.dcmread(path)
+        except InvalidDicomError:
+            # Older files (ACR-NEMA style) have no preamble or file meta: read them if
+            # what comes out is recognisably an image header.
+            ds = pydicom.dcmread(path, force=True)
+            if "Rows" not in ds or "PixelData" not in ds:
+                raise CorruptFileError(f"{path}: not a DICOM file") from None
+            _set_transfer_syntax_from_encoding(ds)
     except (EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CorruptFileError(f"{path}: cannot read DICOM ({exc})") from exc
     return dataset_to_image(ds, str(path))
+
+
+def _set_transfer_syntax_from_encoding(ds: Dataset) -> None:
+    """Give a file read without meta information the transfer syntax it was read in."""
+    from pydicom.uid import ExplicitVRBigEndian, ImplicitVRLittleEndian
+
+    if "TransferSyntaxUID" in getattr(ds, "file_meta", {}):
+        return
+    implicit, little = ds.original_encoding
+    if not hasattr(ds, "file_meta") or ds.file_meta is None:
+        ds.file_meta = FileMetaDataset()
+    if implicit:
+        ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+    else:
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian if little else ExplicitVRBigEndian
 
 
 def dataset_to_image(ds: Dataset, source: str) -> MedicalImage:
@@ -83,7 +104,10 @@ def dataset_to_image(ds: Dataset, source: str) -> MedicalImage:
     try:
         pixels = ds.pixel_array
     except Exception as exc:  # pydicom's plugins raise many types for damaged data
-        raise CorruptFileError(f"{source}: cannot decode the pixel data ({exc})") from exc
+        reason = " ".join(str(exc).split())
+        if "missing dependencies" in reason or "no pixel data decoders" in reason.lower():
+            raise UnsupportedImageError(f"{source}: no decoder installed ({reason})") from exc
+        raise CorruptFileError(f"{source}: cannot decode the pixel data ({reason})") from exc
     signed = int(ds.get("PixelRepresentation", 0)) == 1
     dtype = np.dtype(f"{'i' if signed else 'u'}{bits_allocated // 8}")
     if dtype == np.int8:
