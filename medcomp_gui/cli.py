@@ -86,6 +86,35 @@ def _format_result(d: dict[str, Any], modality: str) -> str:
     return "\n".join(lines)
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from medcomp_gui.batch import compress_batch
+
+    params = _codec_params(args)
+    suffix = f".{args.format}"
+
+    def show(index: int, item) -> None:
+        detail = f"{item.ratio:.1f}:1" if item.status == "ok" else item.message
+        _progress(args, f"[{index + 1}] {item.status}: {item.source} {detail}")
+
+    report = compress_batch(
+        args.inputs, args.output, args.codec, params, suffix=suffix, progress=show
+    )
+    if args.json:
+        from dataclasses import asdict
+
+        rows = [asdict(i) for i in report.items]
+        print(json.dumps({"report": str(report.report_path), "items": rows}, default=str))
+    else:
+        print(f"{report.summary()}; report: {report.report_path}")
+    if report.failed:
+        print(
+            f"medcomp: error: {len(report.failed)} file(s) failed, see {report.report_path}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    return 0
+
+
 def cmd_decode(args: argparse.Namespace) -> int:
     from medcomp_gui import api
 
@@ -274,6 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--strength", type=float, help="ANLM strength with --denoise")
     enc.add_argument("--json", action="store_true", help="print one JSON object")
     enc.set_defaults(func=cmd_encode)
+
+    bat = sub.add_parser("batch", help="compress every image in files/folders into a folder")
+    bat.add_argument(
+        "inputs", type=Path, nargs="+", help="files and folders (searched recursively)"
+    )
+    bat.add_argument("-c", "--codec", required=True)
+    bat.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    bat.add_argument("--format", choices=["mcz", "dcm"], default="mcz")
+    for option in ("quality", "rank", "near", "effort"):
+        bat.add_argument(f"--{option}", type=int)
+    for option in ("psnr", "ratio", "distance"):
+        bat.add_argument(f"--{option}", type=float)
+    bat.add_argument("--lossless", action="store_true")
+    bat.add_argument("--json", action="store_true")
+    bat.set_defaults(func=cmd_batch)
 
     dec = sub.add_parser(
         "decode", help="decode a .mcz (or convert an image) to .dcm/.png/.tif/.npy"
