@@ -1,0 +1,191 @@
+"""The heavy work behind the four panes, no Qt: run in worker threads by the window.
+
+Every figure shown is measured on real bytes: the SVD and RWNet panes decode the .mcz
+file the core writes (``api.compress``) and measure it with :mod:`medcomp_gui.metrics`.
+:class:`SVDSession` factorises each frame once, so a rank change costs only the encoding
+of that rank (and a fast truncated preview before it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from medcomp_gui import api, container, metrics
+from medcomp_gui.codecs.svd_codec import Factorisation, pack_frames, reconstruct
+from medcomp_gui.guidance import guideline_ratio
+from medcomp_gui.imaging.image import MedicalImage
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A reconstruction decoded from real bytes and its figures against the original."""
+
+    pixels: np.ndarray  # stored values, the image's dtype and shape
+    quality: metrics.Quality
+    settings: str  # e.g. "rank 32"
+
+
+def measure_bytes(original: MedicalImage, data: bytes, settings: str) -> Measured:
+    """Decode .mcz ``data`` and measure it against ``original``."""
+    decoded = api.decompress(data)
+    q = metrics.quality(
+        original.pixels,
+        decoded.pixels,
+        bits_stored=original.bits_stored,
+        bits_allocated=original.bits_allocated,
+        n_bytes=len(data),
+        rescale_slope=original.rescale_slope,
+    )
+    return Measured(decoded.pixels, q, settings)
+
+
+def pack_mcz(image: MedicalImage, codec: str, payload: bytes, params: dict[str, Any], lossless: bool) -> bytes:
+    """The .mcz file ``api.compress(image, codec, **params)`` writes, from an encoded
+    payload (so that the SVD pane can reuse its factorisation). Tested byte-equal."""
+    from medcomp_gui.imaging.dicom_io import header_bytes
+
+    return container.pack(
+        container.Container(
+            codec=codec,
+            params=params,
+            shape=tuple(image.pixels.shape),
+            dtype=image.pixels.dtype,
+            bits_stored=image.bits_stored,
+            lossless=lossless,
+            payload=payload,
+            photometric=image.photometric,
+            rescale_slope=image.rescale_slope,
+            rescale_intercept=image.rescale_intercept,
+            modality=image.modality,
+            windows=image.windows,
+            extra={},
+            dicom_header=header_bytes(image.dataset) if image.dataset is not None else b"",
+        )
+    )
+
+
+class SVDSession:
+    """SVD factorisations of every frame of one image, for previews and real files.
+
+    ``preview`` keeps the last float reconstruction of each frame and moves to a new
+    rank from the cheapest start: nothing, the last rank, or the full frame.
+    """
+
+    def __init__(self, image: MedicalImage) -> None:
+        self.image = image
+        self.factors = [Factorisation.of(frame) for frame in image.frames]
+        self._frames = [frame.astype(np.float64) for frame in image.frames]
+        self._last: dict[int, tuple[int, np.ndarray]] = {}
+
+    @property
+    def max_rank(self) -> int:
+        return min(self.image.rows, self.image.cols)
+
+    def preview(self, frame: int, rank: int) -> np.ndarray:
+        """Rank-``rank`` truncation of one frame (unquantised), stored dtype, 2-D."""
+        f = self.factors[frame]
+        rank = max(1, min(rank, f.max_rank))
+        start, base = self._last.get(frame, (0, None))
+        options = {"zero": rank, "full": f.max_rank - rank}
+        if base is not None:
+            options["last"] = abs(rank - start)
+        choice = min(options, key=options.__getitem__)
+        if choice == "zero":
+            values = (f.u[:, :rank] * f.s[:rank]) @ f.vt[:rank]
+        elif choice == "full":
+            values = self._frames[frame] - (f.u[:, rank:] * f.s[rank:]) @ f.vt[rank:]
+        else:
+            low, high = sorted((start, rank))
+            step = (f.u[:, low:high] * f.s[low:high]) @ f.vt[low:high]
+            values = base + step if rank > start else base - step
+        self._last[frame] = (rank, values)
+        return reconstruct(values, self.image.pixels.dtype, self.image.bits_stored)
+
+    def file_bytes(self, rank: int) -> bytes:
+        """The .mcz file of the image at ``rank``: what ``api.compress(image, "svd",
+        rank=rank)`` writes, without factorising again."""
+        rank = max(1, min(rank, self.max_rank))
+        payload = pack_frames([f.encode(rank) for f in self.factors])
+        return pack_mcz(self.image, "svd", payload, {"rank": rank}, lossless=False)
+
+    def measure(self, rank: int, original: MedicalImage) -> Measured:
+        return measure_bytes(original, self.file_bytes(rank), f"rank {rank}")
+
+
+def rwnet_probe() -> tuple[list[Any], str | None]:
+    """RWNet's quality levels and ``None``, or ``[]`` and why it is not available.
+
+    Imports the codec (and so TensorFlow, lazily): call it in a worker thread.
+    """
+    try:
+        from medcomp_gui.codecs import get_codec
+
+        codec = get_codec("rwnet")
+        missing = codec.availability()
+        if missing is not None:
+            return [], missing
+        return list(getattr(codec, "qualities", ())), None
+    except Exception as exc:  # the codec is being built: any failure is "not available"
+        return [], error_reason(exc)
+
+
+def rwnet_measure(source: MedicalImage, original: MedicalImage, quality: Any) -> Measured:
+    params = {} if quality is None else {"quality": quality}
+    data = api.compress(source, "rwnet", **params)
+    return measure_bytes(original, data, f"quality {quality}")
+
+
+def anlm_filter(image: MedicalImage, strength: float) -> tuple[MedicalImage, str]:
+    """The ANLM-filtered image and its caption (PSNR, SSIM, largest change vs original)."""
+    filtered = api.denoise(image, strength=strength)
+    p = metrics.psnr(image.pixels, filtered.pixels, image.bits_stored)
+    s = metrics.ssim(image.pixels, filtered.pixels, image.bits_stored)
+    change = metrics.max_abs_error(image.pixels, filtered.pixels)
+    caption = (
+        f"ANLM strength {strength:g}\n"
+        f"PSNR vs original {format_psnr(p)} · SSIM {format_ssim(s)} · largest change {change}"
+    )
+    return filtered, caption
+
+
+def format_psnr(value: float) -> str:
+    return "∞ (identical)" if math.isinf(value) else f"{value:.2f} dB"
+
+
+def format_ssim(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.4f}"
+
+
+def quality_caption(title: str, measured: Measured, image: MedicalImage, note: str = "") -> str:
+    """Two lines: codec, settings, bytes, ratio (vs the CAR 2008 guideline), bpp; then
+    PSNR, SSIM and the largest error (also in HU for CT)."""
+    q = measured.quality
+    limit = guideline_ratio(image.modality.upper())
+    guide = ""
+    if limit is not None:
+        guide = f" (CAR ≤{limit:g}:1{', ABOVE' if q.ratio > limit else ''})"
+    err = f"max err {q.max_abs_error}"
+    if image.modality.upper() == "CT":
+        err += f" ({q.max_abs_error_output:g} HU)"
+    first = f"{title} {measured.settings} · {q.bytes:,} B · {q.ratio:.1f}:1{guide} · {q.bpp:.3f} bpp"
+    second = f"PSNR {format_psnr(q.psnr)} · SSIM {format_ssim(q.ssim)} · {err}"
+    return f"{first}\n{second}{note}"
+
+
+def original_caption(image: MedicalImage) -> str:
+    shape = " × ".join(str(s) for s in image.pixels.shape)
+    return (
+        f"Original {image.modality} · {shape} · {image.bits_stored} bits stored\n"
+        f"{image.original_bytes:,} B uncompressed ({image.bits_allocated} bits allocated) · "
+        f"{image.photometric}"
+    )
+
+
+def error_reason(exc: BaseException) -> str:
+    """The first line of an error's message, for a caption or a message box."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

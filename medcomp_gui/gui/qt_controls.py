@@ -1,0 +1,215 @@
+"""The control column: file list, frame, window/level, SVD rank, RWNet, ANLM, actions.
+
+Widgets only; it emits what the user asked for and the main window does the work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from medcomp_gui.imaging.image import WindowPreset
+
+
+def _slider(low: int, high: int) -> QSlider:
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(low, high)
+    slider.setTracking(True)
+    return slider
+
+
+class QtControlPanel(QWidget):
+    """Controls for the main window; see the module docstring."""
+
+    file_selected = Signal(int)
+    frame_changed = Signal(int)
+    window_changed = Signal(float, float)  # centre, width in output units
+    preset_chosen = Signal(int)
+    auto_window_requested = Signal()
+    rank_changed = Signal(int)
+    rwnet_quality_changed = Signal(object)
+    strength_changed = Signal(float)
+    denoise_toggled = Signal(bool)
+    save_requested = Signal()
+    rd_plot_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumWidth(250)
+        self.setMaximumWidth(340)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+
+        files = QGroupBox("Images (drop files or folders)")
+        self.file_list = QListWidget()
+        self.file_list.setMinimumHeight(70)
+        self.file_list.currentRowChanged.connect(self._on_row)
+        QVBoxLayout(files).addWidget(self.file_list)
+        layout.addWidget(files, 1)
+
+        view = QGroupBox("View")
+        form = QFormLayout(view)
+        self.frame_slider = _slider(0, 0)
+        self.frame_label = QLabel("1 / 1")
+        row = QHBoxLayout()
+        row.addWidget(self.frame_slider, 1)
+        row.addWidget(self.frame_label)
+        form.addRow("Frame", row)
+        self.frame_slider.valueChanged.connect(self._on_frame)
+        self.preset_combo = QComboBox()
+        self.preset_combo.activated.connect(self.preset_chosen)
+        self.auto_button = QPushButton("Auto")
+        self.auto_button.setToolTip("Window over the 0.5-99.5 % percentiles (A)")
+        self.auto_button.clicked.connect(self.auto_window_requested)
+        row = QHBoxLayout()
+        row.addWidget(self.preset_combo, 1)
+        row.addWidget(self.auto_button)
+        form.addRow("Window", row)
+        self.center_spin = self._window_spin()
+        self.width_spin = self._window_spin()
+        self.width_spin.setMinimum(1e-3)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("C"))
+        row.addWidget(self.center_spin, 1)
+        row.addWidget(QLabel("W"))
+        row.addWidget(self.width_spin, 1)
+        form.addRow(row)
+        layout.addWidget(view)
+
+        svd = QGroupBox("SVD")
+        form = QFormLayout(svd)
+        self.rank_slider = _slider(1, 1)
+        self.rank_spin = QSpinBox()
+        self.rank_spin.setRange(1, 1)
+        self.rank_slider.valueChanged.connect(self._on_rank_slider)
+        self.rank_spin.valueChanged.connect(self.rank_slider.setValue)
+        row = QHBoxLayout()
+        row.addWidget(self.rank_slider, 1)
+        row.addWidget(self.rank_spin)
+        form.addRow("Rank", row)
+        self.svd_size_label = QLabel("file size: –")
+        form.addRow(self.svd_size_label)
+        layout.addWidget(svd)
+
+        rwnet = QGroupBox("RWNet")
+        form = QFormLayout(rwnet)
+        self.rwnet_combo = QComboBox()
+        self.rwnet_combo.setEnabled(False)
+        self.rwnet_combo.currentIndexChanged.connect(self._on_rwnet)
+        self.rwnet_status = QLabel("loading TensorFlow in the background …")
+        self.rwnet_status.setWordWrap(True)
+        form.addRow("Quality", self.rwnet_combo)
+        form.addRow(self.rwnet_status)
+        layout.addWidget(rwnet)
+
+        anlm = QGroupBox("ANLM denoising")
+        form = QFormLayout(anlm)
+        self.strength_spin = QDoubleSpinBox()
+        self.strength_spin.setRange(0.0, 5.0)
+        self.strength_spin.setSingleStep(0.1)
+        self.strength_spin.setValue(1.0)
+        self.strength_spin.setKeyboardTracking(False)
+        self.strength_spin.valueChanged.connect(self.strength_changed)
+        form.addRow("Strength", self.strength_spin)
+        self.denoise_check = QCheckBox("Denoise before compressing")
+        self.denoise_check.toggled.connect(self.denoise_toggled)
+        form.addRow(self.denoise_check)
+        layout.addWidget(anlm)
+
+        self.save_button = QPushButton("Save compressed…")
+        self.save_button.clicked.connect(self.save_requested)
+        self.rd_button = QPushButton("Rate-distortion plot…")
+        self.rd_button.clicked.connect(self.rd_plot_requested)
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.rd_button)
+
+    def _window_spin(self) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(-1e6, 1e6)
+        spin.setDecimals(1)
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(self._on_window_spin)
+        return spin
+
+    # -- from the window -----------------------------------------------------------
+    def set_image_shape(self, n_frames: int, max_rank: int, rank: int) -> None:
+        for widget in (self.frame_slider, self.rank_slider, self.rank_spin):
+            widget.blockSignals(True)
+        self.frame_slider.setRange(0, n_frames - 1)
+        self.frame_slider.setValue(0)
+        self.frame_slider.setEnabled(n_frames > 1)
+        self.frame_label.setText(f"1 / {n_frames}")
+        self.rank_slider.setRange(1, max_rank)
+        self.rank_spin.setRange(1, max_rank)
+        self.rank_slider.setValue(rank)
+        self.rank_spin.setValue(rank)
+        for widget in (self.frame_slider, self.rank_slider, self.rank_spin):
+            widget.blockSignals(False)
+
+    def set_presets(self, presets: list[WindowPreset]) -> None:
+        self.preset_combo.clear()
+        for i, p in enumerate(presets, 1):
+            key = f" [{i}]" if i <= 9 else ""
+            self.preset_combo.addItem(f"{p.name}: C {p.center:g} W {p.width:g}{key}")
+
+    def show_window(self, center: float, width: float) -> None:
+        for spin, value in ((self.center_spin, center), (self.width_spin, width)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+
+    def set_rwnet(self, qualities: list[Any], reason: str | None) -> None:
+        self.rwnet_combo.blockSignals(True)
+        self.rwnet_combo.clear()
+        for q in qualities:
+            self.rwnet_combo.addItem(str(q), q)
+        self.rwnet_combo.setCurrentIndex(len(qualities) // 2)
+        self.rwnet_combo.blockSignals(False)
+        self.rwnet_combo.setEnabled(bool(qualities))
+        self.rwnet_status.setText(f"not available: {reason}" if reason else "ready")
+
+    def rwnet_quality(self) -> Any:
+        return self.rwnet_combo.currentData() if self.rwnet_combo.count() else None
+
+    def rank(self) -> int:
+        return self.rank_slider.value()
+
+    def frame(self) -> int:
+        return self.frame_slider.value()
+
+    # -- signals -------------------------------------------------------------------
+    def _on_row(self, row: int) -> None:
+        if row >= 0:
+            self.file_selected.emit(row)
+
+    def _on_frame(self, value: int) -> None:
+        self.frame_label.setText(f"{value + 1} / {self.frame_slider.maximum() + 1}")
+        self.frame_changed.emit(value)
+
+    def _on_rank_slider(self, value: int) -> None:
+        self.rank_spin.blockSignals(True)
+        self.rank_spin.setValue(value)
+        self.rank_spin.blockSignals(False)
+        self.rank_changed.emit(value)
+
+    def _on_rwnet(self, _index: int) -> None:
+        self.rwnet_quality_changed.emit(self.rwnet_quality())
+
+    def _on_window_spin(self, _value: float) -> None:
+        self.window_changed.emit(self.center_spin.value(), self.width_spin.value())

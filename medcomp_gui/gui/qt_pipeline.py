@@ -1,0 +1,236 @@
+"""What fills the four panes: loading, ANLM, SVD and RWNet, each in a worker thread.
+
+One image at a time. A load bumps ``token``; every result checks it, so a late result
+for an image the user has left is dropped. SVD factorises once per image (or per
+denoised image), then each rank change asks for a fast preview and the real file
+(channels "svd-preview" and "svd-file": the latest rank wins, no backlog). TensorFlow
+is imported once, in the background ("rwnet-probe"), when the window opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from medcomp_gui import api
+from medcomp_gui.gui import compute
+from medcomp_gui.gui.qt_image_pane import QtImagePane
+from medcomp_gui.gui.qt_jobs import QtJobRunner
+from medcomp_gui.imaging.image import MedicalImage
+
+DEFAULT_RANK = 32
+#: Channels of work on the current image (cancelled when another is loaded).
+IMAGE_CHANNELS = ("load", "anlm", "svd-factor", "svd-preview", "svd-file", "rwnet")
+
+
+class QtPanePipeline(QObject):
+    """Owns the image, its derived images and the jobs that compute them."""
+
+    image_loaded = Signal(object)  # MedicalImage
+    load_failed = Signal(str, str)  # path, message
+    svd_size = Signal(str)  # text for the controls
+    rwnet_probed = Signal(list, object)  # qualities, reason or None
+
+    def __init__(self, panes: dict[str, QtImagePane], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.panes = panes
+        self.runner = QtJobRunner(self)
+        self.token = 0
+        self.image: MedicalImage | None = None
+        self.filtered: MedicalImage | None = None
+        self.svd: compute.SVDSession | None = None
+        self.volumes: dict[str, np.ndarray] = {}  # pane -> pixels of every frame
+        self.measured: dict[str, compute.Measured] = {}  # "svd", "rwnet"
+        self.frame = 0
+        self.rank = DEFAULT_RANK
+        self.strength = 1.0
+        self.denoise_first = False
+        self.rwnet_quality: Any = None
+        self.rwnet_info: tuple[list[Any], str | None] | None = None
+
+    # -- requests --------------------------------------------------------------------
+    def probe_rwnet(self) -> None:
+        self.runner.submit("rwnet-probe", compute.rwnet_probe, self._on_probe,
+                           lambda exc: self._on_probe(([], compute.error_reason(exc))))
+
+    def load(self, path: str) -> None:
+        self.token += 1
+        for channel in IMAGE_CHANNELS:
+            self.runner.cancel(channel)
+        self.panes["original"].set_busy(f"loading {path}")
+        self.runner.submit("load", lambda: api.load_any(path), self._guard(self._on_loaded),
+                           lambda exc: self._on_load_error(path, exc))
+
+    def set_frame(self, frame: int) -> None:
+        self.frame = frame
+        original = self.volumes.get("original")
+        for name, pane in self.panes.items():
+            volume = self.volumes.get(name)
+            if original is not None:
+                pane.set_reference(original[frame])
+            if volume is not None:
+                pane.set_frame(volume[frame], final=pane.state != "busy")
+        if self.svd is not None and "svd" not in self.measured:
+            self.request_rank(self.rank)
+
+    def set_strength(self, strength: float) -> None:
+        self.strength = strength
+        if self.image is not None:
+            self._start_anlm()
+
+    def set_denoise_first(self, on: bool) -> None:
+        self.denoise_first = on
+        if self.image is not None:
+            self._start_compression()
+
+    def set_rwnet_quality(self, quality: Any) -> None:
+        self.rwnet_quality = quality
+        if self.image is not None:
+            self._start_rwnet()
+
+    def request_rank(self, rank: int) -> None:
+        self.rank = rank
+        session, token, frame, original = self.svd, self.token, self.frame, self.image
+        if session is None:
+            return
+        rank = min(rank, session.max_rank)
+        self.measured.pop("svd", None)
+        pane = self.panes["svd"]
+        pane.state = "busy"
+        self.runner.submit(
+            "svd-preview", lambda: session.preview(frame, rank),
+            self._guard(lambda px: self._on_svd_preview(px, rank, frame), token), self._pane_error("svd"),
+            show_stale=True,
+        )
+        self.runner.submit("svd-file", lambda: session.measure(rank, original),
+                           self._guard(lambda m: self._on_measured("svd", m), token), self._pane_error("svd"))
+
+    def source(self) -> MedicalImage | None:
+        """The image compressed: the ANLM-filtered one when "denoise first" is on."""
+        return self.filtered if self.denoise_first else self.image
+
+    def settled(self) -> bool:
+        return self.runner.busy() == 0 and all(p.settled() for p in self.panes.values())
+
+    def shutdown(self) -> None:
+        self.token += 1
+        self.runner.shutdown()
+
+    # -- results ---------------------------------------------------------------------
+    def _guard(self, callback: Callable[[Any], None], token: int | None = None) -> Callable[[Any], None]:
+        token = self.token if token is None else token
+
+        def guarded(result: Any) -> None:
+            if token == self.token:
+                callback(result)
+
+        return guarded
+
+    def _pane_error(self, name: str, prefix: str = "error") -> Callable[[BaseException], None]:
+        token = self.token
+
+        def failed(exc: BaseException) -> None:
+            if token == self.token:
+                self.panes[name].set_error(f"{self.panes[name].title}: {prefix}: {compute.error_reason(exc)}")
+
+        return failed
+
+    def _on_load_error(self, path: str, exc: BaseException) -> None:
+        self.panes["original"].set_error(f"cannot open {path}: {compute.error_reason(exc)}")
+        self.load_failed.emit(path, compute.error_reason(exc))
+
+    def _on_loaded(self, image: MedicalImage) -> None:
+        self.image, self.filtered, self.svd, self.frame = image, None, None, 0
+        self.volumes = {"original": image.frames}
+        self.measured = {}
+        self.rank = min(self.rank, image.rows, image.cols)
+        for name, pane in self.panes.items():
+            pane.clear()
+            pane.set_reference(image.frames[0])
+        self.panes["original"].set_frame(image.frames[0], compute.original_caption(image))
+        self.image_loaded.emit(image)
+        self._start_anlm()
+        self._start_compression()
+
+    def _start_anlm(self) -> None:
+        image, strength = self.image, self.strength
+        self.panes["anlm"].set_busy(f"ANLM strength {strength:g}: filtering")
+        self.runner.submit("anlm", lambda: compute.anlm_filter(image, strength),
+                           self._guard(self._on_filtered), self._pane_error("anlm"))
+
+    def _on_filtered(self, result: tuple[MedicalImage, str]) -> None:
+        self.filtered, caption = result
+        self.volumes["anlm"] = self.filtered.frames
+        self.panes["anlm"].set_frame(self.filtered.frames[self.frame], caption)
+        if self.denoise_first:
+            self._start_compression()
+
+    def _start_compression(self) -> None:
+        source = self.source()
+        self.svd = None
+        self.measured = {}
+        for name in ("svd", "rwnet"):
+            self.volumes.pop(name, None)
+        self.runner.cancel("svd-preview")
+        self.runner.cancel("svd-file")
+        if source is None:
+            for name in ("svd", "rwnet"):
+                self.panes[name].set_busy("waiting for the ANLM-filtered image")
+            return
+        self.panes["svd"].set_busy("SVD: factorising")
+        self.runner.submit("svd-factor", lambda: compute.SVDSession(source),
+                           self._guard(self._on_factorised), self._pane_error("svd"))
+        self._start_rwnet()
+
+    def _on_factorised(self, session: compute.SVDSession) -> None:
+        if session.image is not self.source():
+            return
+        self.svd = session
+        self.request_rank(self.rank)
+
+    def _on_svd_preview(self, pixels: np.ndarray, rank: int, frame: int) -> None:
+        if "svd" in self.measured or frame != self.frame:
+            return
+        pane = self.panes["svd"]
+        pane.set_frame(pixels, f"SVD rank {rank} · preview (unquantised); measuring the file …", final=False)
+
+    def _on_measured(self, name: str, measured: compute.Measured) -> None:
+        image = self.image
+        note = "\n(compressed after ANLM; figures against the original)" if self.denoise_first else ""
+        title = {"svd": "SVD", "rwnet": "RWNet"}[name]
+        self.measured[name] = measured
+        self.volumes[name] = measured.pixels if measured.pixels.ndim == 3 else measured.pixels[np.newaxis]
+        self.panes[name].set_frame(self.volumes[name][self.frame], compute.quality_caption(title, measured, image, note))
+        if name == "svd":
+            q = measured.quality
+            self.svd_size.emit(f"file size at {measured.settings}: {q.bytes:,} B ({q.ratio:.1f}:1)")
+
+    def _on_probe(self, info: tuple[list[Any], str | None]) -> None:
+        self.rwnet_info = info
+        qualities, reason = info
+        if qualities and self.rwnet_quality is None:
+            self.rwnet_quality = qualities[len(qualities) // 2]
+        self.rwnet_probed.emit(qualities, reason)
+        if self.image is not None:
+            self._start_rwnet()
+
+    def _start_rwnet(self) -> None:
+        pane = self.panes["rwnet"]
+        self.measured.pop("rwnet", None)
+        if self.rwnet_info is None:
+            pane.set_busy("RWNet: loading TensorFlow in the background")
+            return
+        qualities, reason = self.rwnet_info
+        if reason is not None:
+            pane.set_error(f"RWNet: not available: {reason}")
+            return
+        source, original, quality, token = self.source(), self.image, self.rwnet_quality, self.token
+        if source is None:
+            return
+        pane.set_busy(f"RWNet quality {quality}: encoding")
+        self.runner.submit("rwnet", lambda: compute.rwnet_measure(source, original, quality),
+                           self._guard(lambda m: self._on_measured("rwnet", m), token),
+                           self._pane_error("rwnet", "not available"))
