@@ -196,3 +196,24 @@ def test_console_script_runs_in_a_fresh_process(mr_file, tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == f"medcomp: error: {tmp_path / 'missing.dcm'}: no such file"
+
+
+def test_encode_with_denoise_reports_both_references(capsys, mr_file, tmp_path):
+    out = tmp_path / "d.mcz"
+    code, stdout, err = run(
+        capsys,
+        "encode",
+        str(mr_file),
+        "-c",
+        "jpeg2000",
+        "--lossless",
+        "--denoise",
+        "-o",
+        str(out),
+        "--json",
+    )
+    report = json.loads(stdout)
+    assert code == 0 and "denois" in err
+    assert report["psnr"] is None  # lossless against the denoised image
+    assert report["psnr_vs_original"] < 100 and report["max_abs_error_vs_original"] > 0
+    assert any("denoised" in n for n in report["notes"])
