@@ -38,7 +38,7 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) -m medcomp_gui.cli compare "$$($(PY) -c 'from pydicom.data import get_testdata_file as g; print(g("MR2_UNCR.dcm"))')" > benchmarks/results/compare_MR2.md
+	bash benchmarks/compare_wg04.sh
 
 package: $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e '.[package]'
