@@ -243,14 +243,7 @@ def encode_file(
         if header
         else str(decoded.dataset.get("LossyImageCompression", "00")) != "01"
     )
-    quality = metrics.quality(
-        image.pixels,
-        decoded.pixels,
-        bits_stored=image.bits_stored,
-        bits_allocated=image.bits_allocated,
-        n_bytes=len(data),
-        rescale_slope=image.rescale_slope,
-    )
+    quality = metrics.image_quality(image, decoded.pixels, len(data))
     return EncodeResult(path, codec, used, lossless, quality, seconds)
 
 

@@ -36,14 +36,7 @@ def measure(image: MedicalImage, codec: str, params: dict[str, Any]) -> dict[str
     encoded = time.perf_counter()
     decoded = decompress(data)
     done = time.perf_counter()
-    q = metrics.quality(
-        image.pixels,
-        decoded.pixels,
-        bits_stored=image.bits_stored,
-        bits_allocated=image.bits_allocated,
-        n_bytes=len(data),
-        rescale_slope=image.rescale_slope,
-    )
+    q = metrics.image_quality(image, decoded.pixels, len(data))
     return {
         "codec": codec,
         "params": params,

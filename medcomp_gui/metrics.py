@@ -13,8 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from medcomp_gui.imaging.image import MedicalImage
 
 
 def _diff(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
@@ -107,6 +111,18 @@ def quality(
         rmse=rmse_value,
         max_abs_error_output=max_err * abs(rescale_slope),
         rmse_output=rmse_value * abs(rescale_slope),
+    )
+
+
+def image_quality(original: MedicalImage, decoded: np.ndarray, n_bytes: int) -> Quality:
+    """:func:`quality` of ``decoded`` stored values (from ``n_bytes``) against ``original``."""
+    return quality(
+        original.pixels,
+        decoded,
+        bits_stored=original.bits_stored,
+        bits_allocated=original.bits_allocated,
+        n_bytes=n_bytes,
+        rescale_slope=original.rescale_slope,
     )
 
 
