@@ -1,7 +1,7 @@
 """`medcomp-gui [FILES]` and `python -m medcomp_gui`: the viewer's entry point.
 
-    medcomp-gui image.dcm folder/          open files and folders
-    medcomp-gui --screenshot out.png FILE  load, wait for every pane, save the window, exit
+medcomp-gui image.dcm folder/          open files and folders
+medcomp-gui --screenshot out.png FILE  load, wait for every pane, save the window, exit
 """
 
 from __future__ import annotations
@@ -16,10 +16,16 @@ SCREENSHOT_TIMEOUT_S = 600.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="medcomp-gui", description="medcomp viewer and compressor")
+    parser = argparse.ArgumentParser(
+        prog="medcomp-gui", description="medcomp viewer and compressor"
+    )
     parser.add_argument("files", nargs="*", type=Path, help="images, .mcz files or folders to open")
-    parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
-                        help="wait until every pane is computed, save the window as OUT.png, exit")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="OUT.png",
+        help="wait until every pane is computed, save the window as OUT.png, exit",
+    )
     parser.add_argument("--size", default="1500x980", help="window size WxH (default 1500x980)")
     return parser.parse_args(argv)
 
@@ -50,11 +56,17 @@ def _screenshot(app, window, out: Path, has_files: bool) -> int:
     while time.monotonic() - start < SCREENSHOT_TIMEOUT_S:
         app.processEvents()
         loaded = window.pipeline.image is not None or window.last_error is not None
-        if (loaded or not has_files) and window.pipeline.settled() and time.monotonic() - start > 0.5:
+        if (
+            (loaded or not has_files)
+            and window.pipeline.settled()
+            and time.monotonic() - start > 0.5
+        ):
             break
         time.sleep(0.02)
     else:
-        print(f"medcomp-gui: panes still computing after {SCREENSHOT_TIMEOUT_S:g} s", file=sys.stderr)
+        print(
+            f"medcomp-gui: panes still computing after {SCREENSHOT_TIMEOUT_S:g} s", file=sys.stderr
+        )
     for _ in range(5):
         app.processEvents()
     ok = window.grab().save(str(out))

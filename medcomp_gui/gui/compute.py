@@ -43,7 +43,9 @@ def measure_bytes(original: MedicalImage, data: bytes, settings: str) -> Measure
     return Measured(decoded.pixels, q, settings)
 
 
-def pack_mcz(image: MedicalImage, codec: str, payload: bytes, params: dict[str, Any], lossless: bool) -> bytes:
+def pack_mcz(
+    image: MedicalImage, codec: str, payload: bytes, params: dict[str, Any], lossless: bool
+) -> bytes:
     """The .mcz file ``api.compress(image, codec, **params)`` writes, from an encoded
     payload (so that the SVD pane can reuse its factorisation). Tested byte-equal."""
     from medcomp_gui.imaging.dicom_io import header_bytes
@@ -171,7 +173,9 @@ def quality_caption(title: str, measured: Measured, image: MedicalImage, note: s
     err = f"max err {q.max_abs_error}"
     if image.modality.upper() == "CT":
         err += f" ({q.max_abs_error_output:g} HU)"
-    first = f"{title} {measured.settings} · {q.bytes:,} B · {q.ratio:.1f}:1{guide} · {q.bpp:.3f} bpp"
+    first = (
+        f"{title} {measured.settings} · {q.bytes:,} B · {q.ratio:.1f}:1{guide} · {q.bpp:.3f} bpp"
+    )
     second = f"PSNR {format_psnr(q.psnr)} · SSIM {format_ssim(q.ssim)} · {err}"
     return f"{first}\n{second}{note}"
 

@@ -29,7 +29,10 @@ MIN_WIDTH = 1.0
 
 def presets_for(image: MedicalImage) -> list[WindowPreset]:
     """The file's windows (named "file N" when unnamed), then the modality's."""
-    presets = [w if w.name else WindowPreset(w.center, w.width, f"file {i}") for i, w in enumerate(image.windows, 1)]
+    presets = [
+        w if w.name else WindowPreset(w.center, w.width, f"file {i}")
+        for i, w in enumerate(image.windows, 1)
+    ]
     presets.extend(MODALITY_PRESETS.get(image.modality.upper(), ()))
     return presets
 
@@ -50,8 +53,12 @@ def auto_window(image: MedicalImage, frame: np.ndarray) -> WindowPreset:
 def stored_levels(image: MedicalImage, center: float, width: float) -> tuple[float, float]:
     """The stored-value (low, high) levels of a window given in output units."""
     slope = image.rescale_slope or 1.0
-    ends = sorted(((center - width / 2.0 - image.rescale_intercept) / slope,
-                   (center + width / 2.0 - image.rescale_intercept) / slope))
+    ends = sorted(
+        (
+            (center - width / 2.0 - image.rescale_intercept) / slope,
+            (center + width / 2.0 - image.rescale_intercept) / slope,
+        )
+    )
     if ends[1] - ends[0] < MIN_WIDTH:
         ends[1] = ends[0] + MIN_WIDTH
     return ends[0], ends[1]
@@ -83,7 +90,11 @@ def readout(image: MedicalImage, row: int, col: int, value: float | None, label:
         return text
     shown = f"{value:g}" if float(value).is_integer() else f"{value:.2f}"
     text += f"  {label + ' ' if label else ''}stored {shown}"
-    if image.modality.upper() == "CT" or image.rescale_slope != 1.0 or image.rescale_intercept != 0.0:
+    if (
+        image.modality.upper() == "CT"
+        or image.rescale_slope != 1.0
+        or image.rescale_intercept != 0.0
+    ):
         unit = "HU" if image.modality.upper() == "CT" else "(rescaled)"
         text += f" = {to_output(image, float(value)):g} {unit}"
     return text

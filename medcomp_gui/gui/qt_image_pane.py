@@ -103,7 +103,9 @@ class QtImagePane(QWidget):
         self.item.clear()
         self.caption.setText(text)
 
-    def set_frame(self, frame: np.ndarray, caption: str | None = None, *, final: bool = True) -> None:
+    def set_frame(
+        self, frame: np.ndarray, caption: str | None = None, *, final: bool = True
+    ) -> None:
         """Show ``frame`` (2-D stored values); ``final`` False keeps the busy state."""
         self.frame = frame
         if caption is not None:
@@ -132,6 +134,10 @@ class QtImagePane(QWidget):
         if not self.is_difference() and self.frame is not None:
             self.item.setLevels(self._levels)
 
+    def levels(self) -> tuple[float, float]:
+        """The shared window's stored-value levels (also while showing a difference)."""
+        return self._levels
+
     def set_lut(self, lut: np.ndarray) -> None:
         self._lut = lut
         if not self.is_difference():
@@ -157,7 +163,11 @@ class QtImagePane(QWidget):
             self.item.clear()
             self.colorbar.setVisible(False)
             return
-        if self.is_difference() and self.reference is not None and self.reference.shape == self.frame.shape:
+        if (
+            self.is_difference()
+            and self.reference is not None
+            and self.reference.shape == self.frame.shape
+        ):
             diff = display.difference(self.frame, self.reference)
             top = max(float(diff.max()), 1.0)
             self.item.setImage(diff, autoLevels=False, levels=(0.0, top), lut=self._diff_lut)
@@ -174,9 +184,13 @@ class QtImagePane(QWidget):
         point = self.view.mapSceneToView(pos)
         row, col = int(np.floor(point.y())), int(np.floor(point.x()))
         rows, cols = self.frame.shape
-        self.hovered.emit(row, col) if 0 <= row < rows and 0 <= col < cols else self.hovered.emit(-1, -1)
+        self.hovered.emit(row, col) if 0 <= row < rows and 0 <= col < cols else self.hovered.emit(
+            -1, -1
+        )
 
     def value_at(self, row: int, col: int) -> float | None:
-        if self.frame is None or not (0 <= row < self.frame.shape[0] and 0 <= col < self.frame.shape[1]):
+        if self.frame is None or not (
+            0 <= row < self.frame.shape[0] and 0 <= col < self.frame.shape[1]
+        ):
             return None
         return float(self.frame[row, col])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from medcomp_gui.gui import display
+from medcomp_gui.gui.qt_compat import guard_bool_refcount
 from medcomp_gui.gui.qt_controls import QtControlPanel
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_pipeline import QtPanePipeline
@@ -41,14 +41,20 @@ MAX_FOLDER_FILES = 5000
 
 def image_files(folder: Path) -> list[Path]:
     """Image files in ``folder`` and below: known suffixes, or none (DICOM often has none)."""
-    found = [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")
-             and (p.suffix.lower() in IMAGE_SUFFIXES or p.suffix == "")]
+    found = [
+        p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and not p.name.startswith(".")
+        and (p.suffix.lower() in IMAGE_SUFFIXES or p.suffix == "")
+    ]
     return found[:MAX_FOLDER_FILES]
 
 
 class QtMainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
+        guard_bool_refcount()
         self.setWindowTitle("medcomp")
         self.setAcceptDrops(True)
         self.resize(1500, 980)
@@ -58,8 +64,13 @@ class QtMainWindow(QMainWindow):
         self.presets: list[WindowPreset] = []
         self.message_box: QMessageBox | None = None
         self.rd_window = None
+        self.save_dialog = None
+        self.report_dialog = None
 
-        self.panes = {name: QtImagePane(title, can_diff=name != "original") for name, title in PANE_TITLES.items()}
+        self.panes = {
+            name: QtImagePane(title, can_diff=name != "original")
+            for name, title in PANE_TITLES.items()
+        }
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(4)
@@ -92,7 +103,7 @@ class QtMainWindow(QMainWindow):
         c = self.controls
         c.file_selected.connect(lambda row: self.pipeline.load(str(self.paths[row])))
         c.frame_changed.connect(self.pipeline.set_frame)
-        c.rank_changed.connect(self.pipeline.request_rank)
+        c.rank_changed.connect(self.pipeline.set_rank)
         c.rwnet_quality_changed.connect(self.pipeline.set_rwnet_quality)
         c.strength_changed.connect(self.pipeline.set_strength)
         c.denoise_toggled.connect(self.pipeline.set_denoise_first)
@@ -127,7 +138,9 @@ class QtMainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self._action(file_menu, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O")
-        self._action(file_menu, "&Save compressed…", self.save_compressed, QKeySequence.StandardKey.Save)
+        self._action(
+            file_menu, "&Save compressed…", self.save_compressed, QKeySequence.StandardKey.Save
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu("&View")
@@ -144,7 +157,12 @@ class QtMainWindow(QMainWindow):
 
     # -- files -----------------------------------------------------------------------
     def open_dialog(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Open images", "", "Images (*.dcm *.mcz *.png *.tif *.tiff *.jpg *.npy);;All files (*)")
+        names, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Open images",
+            "",
+            "Images (*.dcm *.mcz *.png *.tif *.tiff *.jpg *.npy);;All files (*)",
+        )
         self.add_paths([Path(n) for n in names])
 
     def open_folder_dialog(self) -> None:
@@ -178,12 +196,16 @@ class QtMainWindow(QMainWindow):
     def _on_load_failed(self, path: str, message: str) -> None:
         self.last_error = f"Cannot open {path}: {message}"
         self.statusBar().showMessage(self.last_error)
-        self.message_box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open file", self.last_error, parent=self)
+        self.message_box = QMessageBox(
+            QMessageBox.Icon.Warning, "Cannot open file", self.last_error, parent=self
+        )
         self.message_box.open()
 
     def _on_image_loaded(self, image: MedicalImage) -> None:
         self.setWindowTitle(f"medcomp — {Path(image.source).name if image.source else 'image'}")
-        self.controls.set_image_shape(image.n_frames, min(image.rows, image.cols), self.pipeline.rank)
+        self.controls.set_image_shape(
+            image.n_frames, min(image.rows, image.cols), self.pipeline.rank
+        )
         self.presets = display.presets_for(image)
         self.controls.set_presets(self.presets)
         lut = display.grey_lut(display.is_inverted(image))
@@ -205,9 +227,6 @@ class QtMainWindow(QMainWindow):
         low, high = display.stored_levels(image, self.center, self.width)
         for pane in self.panes.values():
             pane.set_levels(low, high)
-
-    def levels(self) -> tuple[float, float]:
-        return self.panes["original"]._levels
 
     def apply_preset(self, index: int) -> None:
         if 0 <= index < len(self.presets):
@@ -240,7 +259,9 @@ class QtMainWindow(QMainWindow):
         original = self.panes["original"].value_at(row, col)
         text = display.readout(image, row, col, original, "original")
         if pane is not self.panes["original"] and (value := pane.value_at(row, col)) is not None:
-            text += f"   |   {pane.title}: {display.readout(image, row, col, value).split('  ', 2)[-1]}"
+            text += (
+                f"   |   {pane.title}: {display.readout(image, row, col, value).split('  ', 2)[-1]}"
+            )
         self.readout.setText(text)
 
     def _on_busy(self, jobs: int) -> None:

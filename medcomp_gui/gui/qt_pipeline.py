@@ -46,6 +46,7 @@ class QtPanePipeline(QObject):
         self.measured: dict[str, compute.Measured] = {}  # "svd", "rwnet"
         self.frame = 0
         self.rank = DEFAULT_RANK
+        self.wanted_rank = DEFAULT_RANK  # the user's choice, kept across smaller images
         self.strength = 1.0
         self.denoise_first = False
         self.rwnet_quality: Any = None
@@ -53,16 +54,24 @@ class QtPanePipeline(QObject):
 
     # -- requests --------------------------------------------------------------------
     def probe_rwnet(self) -> None:
-        self.runner.submit("rwnet-probe", compute.rwnet_probe, self._on_probe,
-                           lambda exc: self._on_probe(([], compute.error_reason(exc))))
+        self.runner.submit(
+            "rwnet-probe",
+            compute.rwnet_probe,
+            self._on_probe,
+            lambda exc: self._on_probe(([], compute.error_reason(exc))),
+        )
 
     def load(self, path: str) -> None:
         self.token += 1
         for channel in IMAGE_CHANNELS:
             self.runner.cancel(channel)
         self.panes["original"].set_busy(f"loading {path}")
-        self.runner.submit("load", lambda: api.load_any(path), self._guard(self._on_loaded),
-                           lambda exc: self._on_load_error(path, exc))
+        self.runner.submit(
+            "load",
+            lambda: api.load_any(path),
+            self._guard(self._on_loaded),
+            lambda exc: self._on_load_error(path, exc),
+        )
 
     def set_frame(self, frame: int) -> None:
         self.frame = frame
@@ -91,6 +100,11 @@ class QtPanePipeline(QObject):
         if self.image is not None:
             self._start_rwnet()
 
+    def set_rank(self, rank: int) -> None:
+        """The user moved the rank slider."""
+        self.wanted_rank = rank
+        self.request_rank(rank)
+
     def request_rank(self, rank: int) -> None:
         self.rank = rank
         session, token, frame, original = self.svd, self.token, self.frame, self.image
@@ -101,12 +115,18 @@ class QtPanePipeline(QObject):
         pane = self.panes["svd"]
         pane.state = "busy"
         self.runner.submit(
-            "svd-preview", lambda: session.preview(frame, rank),
-            self._guard(lambda px: self._on_svd_preview(px, rank, frame), token), self._pane_error("svd"),
+            "svd-preview",
+            lambda: session.preview(frame, rank),
+            self._guard(lambda px: self._on_svd_preview(px, rank, frame), token),
+            self._pane_error("svd"),
             show_stale=True,
         )
-        self.runner.submit("svd-file", lambda: session.measure(rank, original),
-                           self._guard(lambda m: self._on_measured("svd", m), token), self._pane_error("svd"))
+        self.runner.submit(
+            "svd-file",
+            lambda: session.measure(rank, original),
+            self._guard(lambda m: self._on_measured("svd", m), token),
+            self._pane_error("svd"),
+        )
 
     def source(self) -> MedicalImage | None:
         """The image compressed: the ANLM-filtered one when "denoise first" is on."""
@@ -120,7 +140,9 @@ class QtPanePipeline(QObject):
         self.runner.shutdown()
 
     # -- results ---------------------------------------------------------------------
-    def _guard(self, callback: Callable[[Any], None], token: int | None = None) -> Callable[[Any], None]:
+    def _guard(
+        self, callback: Callable[[Any], None], token: int | None = None
+    ) -> Callable[[Any], None]:
         token = self.token if token is None else token
 
         def guarded(result: Any) -> None:
@@ -134,7 +156,9 @@ class QtPanePipeline(QObject):
 
         def failed(exc: BaseException) -> None:
             if token == self.token:
-                self.panes[name].set_error(f"{self.panes[name].title}: {prefix}: {compute.error_reason(exc)}")
+                self.panes[name].set_error(
+                    f"{self.panes[name].title}: {prefix}: {compute.error_reason(exc)}"
+                )
 
         return failed
 
@@ -146,8 +170,8 @@ class QtPanePipeline(QObject):
         self.image, self.filtered, self.svd, self.frame = image, None, None, 0
         self.volumes = {"original": image.frames}
         self.measured = {}
-        self.rank = min(self.rank, image.rows, image.cols)
-        for name, pane in self.panes.items():
+        self.rank = min(self.wanted_rank, image.rows, image.cols)
+        for pane in self.panes.values():
             pane.clear()
             pane.set_reference(image.frames[0])
         self.panes["original"].set_frame(image.frames[0], compute.original_caption(image))
@@ -158,8 +182,12 @@ class QtPanePipeline(QObject):
     def _start_anlm(self) -> None:
         image, strength = self.image, self.strength
         self.panes["anlm"].set_busy(f"ANLM strength {strength:g}: filtering")
-        self.runner.submit("anlm", lambda: compute.anlm_filter(image, strength),
-                           self._guard(self._on_filtered), self._pane_error("anlm"))
+        self.runner.submit(
+            "anlm",
+            lambda: compute.anlm_filter(image, strength),
+            self._guard(self._on_filtered),
+            self._pane_error("anlm"),
+        )
 
     def _on_filtered(self, result: tuple[MedicalImage, str]) -> None:
         self.filtered, caption = result
@@ -181,8 +209,12 @@ class QtPanePipeline(QObject):
                 self.panes[name].set_busy("waiting for the ANLM-filtered image")
             return
         self.panes["svd"].set_busy("SVD: factorising")
-        self.runner.submit("svd-factor", lambda: compute.SVDSession(source),
-                           self._guard(self._on_factorised), self._pane_error("svd"))
+        self.runner.submit(
+            "svd-factor",
+            lambda: compute.SVDSession(source),
+            self._guard(self._on_factorised),
+            self._pane_error("svd"),
+        )
         self._start_rwnet()
 
     def _on_factorised(self, session: compute.SVDSession) -> None:
@@ -195,15 +227,23 @@ class QtPanePipeline(QObject):
         if "svd" in self.measured or frame != self.frame:
             return
         pane = self.panes["svd"]
-        pane.set_frame(pixels, f"SVD rank {rank} · preview (unquantised); measuring the file …", final=False)
+        pane.set_frame(
+            pixels, f"SVD rank {rank} · preview (unquantised); measuring the file …", final=False
+        )
 
     def _on_measured(self, name: str, measured: compute.Measured) -> None:
         image = self.image
-        note = "\n(compressed after ANLM; figures against the original)" if self.denoise_first else ""
+        note = (
+            "\n(compressed after ANLM; figures against the original)" if self.denoise_first else ""
+        )
         title = {"svd": "SVD", "rwnet": "RWNet"}[name]
         self.measured[name] = measured
-        self.volumes[name] = measured.pixels if measured.pixels.ndim == 3 else measured.pixels[np.newaxis]
-        self.panes[name].set_frame(self.volumes[name][self.frame], compute.quality_caption(title, measured, image, note))
+        self.volumes[name] = (
+            measured.pixels if measured.pixels.ndim == 3 else measured.pixels[np.newaxis]
+        )
+        self.panes[name].set_frame(
+            self.volumes[name][self.frame], compute.quality_caption(title, measured, image, note)
+        )
         if name == "svd":
             q = measured.quality
             self.svd_size.emit(f"file size at {measured.settings}: {q.bytes:,} B ({q.ratio:.1f}:1)")
@@ -231,6 +271,9 @@ class QtPanePipeline(QObject):
         if source is None:
             return
         pane.set_busy(f"RWNet quality {quality}: encoding")
-        self.runner.submit("rwnet", lambda: compute.rwnet_measure(source, original, quality),
-                           self._guard(lambda m: self._on_measured("rwnet", m), token),
-                           self._pane_error("rwnet", "not available"))
+        self.runner.submit(
+            "rwnet",
+            lambda: compute.rwnet_measure(source, original, quality),
+            self._guard(lambda m: self._on_measured("rwnet", m), token),
+            self._pane_error("rwnet", "not available"),
+        )

@@ -27,14 +27,21 @@ LOSSY_MARKS = (
 )
 
 
-def encode_and_report(image: MedicalImage, path: str | Path, codec: str, params: dict[str, Any],
-                      denoised: bool = False) -> tuple[EncodeResult, list[tuple[str, str]]]:
+def encode_and_report(
+    image: MedicalImage,
+    path: str | Path,
+    codec: str,
+    params: dict[str, Any],
+    denoised: bool = False,
+) -> tuple[EncodeResult, list[tuple[str, str]]]:
     """Write ``image`` to ``path`` with ``codec`` and the report rows (worker thread)."""
     result = api.encode_file(image, path, codec, **params)
     return result, size_report(result, image, denoised)
 
 
-def size_report(result: EncodeResult, image: MedicalImage, denoised: bool = False) -> list[tuple[str, str]]:
+def size_report(
+    result: EncodeResult, image: MedicalImage, denoised: bool = False
+) -> list[tuple[str, str]]:
     """Rows of the report: sizes, ratio against the CAR 2008 guideline, quality, marks."""
     q = result.quality
     on_disk = Path(result.path).stat().st_size
@@ -47,11 +54,16 @@ def size_report(result: EncodeResult, image: MedicalImage, denoised: bool = Fals
         ("Original bytes", f"{image.original_bytes}"),
         ("Compressed bytes", f"{on_disk}"),
         ("Ratio", f"{q.ratio:.2f}:1"),
-        ("CAR 2008 guideline", f"{limit:g}:1 for {image.modality}" if limit else f"none for {image.modality}"),
+        (
+            "CAR 2008 guideline",
+            f"{limit:g}:1 for {image.modality}" if limit else f"none for {image.modality}",
+        ),
     ]
     hu = f" ({q.max_abs_error_output:g} HU)" if image.modality.upper() == "CT" else ""
     warning = None if result.lossless else ratio_warning(q.ratio, image.modality.upper())
-    rows.append(("Guideline check", warning or ("within the guideline" if limit else "no guideline")))
+    rows.append(
+        ("Guideline check", warning or ("within the guideline" if limit else "no guideline"))
+    )
     rows += [
         ("bpp", f"{q.bpp:.4f}"),
         ("PSNR", "lossless (identical)" if math.isinf(q.psnr) else f"{q.psnr:.2f} dB"),
@@ -61,7 +73,9 @@ def size_report(result: EncodeResult, image: MedicalImage, denoised: bool = Fals
         ("Encode time", f"{result.encode_seconds:.2f} s"),
     ]
     if denoised:
-        rows.append(("Note", "ANLM-denoised before compressing; figures are against the denoised image"))
+        rows.append(
+            ("Note", "ANLM-denoised before compressing; figures are against the denoised image")
+        )
     rows += lossy_marks(Path(result.path))
     rows += [("Note", note) for note in result.notes]
     return rows

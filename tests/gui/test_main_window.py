@@ -1,0 +1,181 @@
+"""The main window: drops, the four panes, the SVD slider, window/level, errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from medcomp_gui import api
+from medcomp_gui.gui import compute, display
+
+from .conftest import wait_settled
+
+
+def drop(win, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    win.dropEvent(event)
+
+
+def svd_bytes(win) -> int:
+    return int(
+        re.search(r"([\d,]+) B", win.controls.svd_size_label.text()).group(1).replace(",", "")
+    )
+
+
+def test_drop_fills_all_four_panes(qtbot, window, ref_files):
+    drop(window, [ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    image = window.pipeline.image
+    assert window.last_error is None
+    panes = window.panes
+    np.testing.assert_array_equal(panes["original"].frame, image.frames[0])
+    for name in ("anlm", "svd"):
+        assert panes[name].state == "ready" and panes[name].frame.shape == (image.rows, image.cols)
+    assert "PSNR vs original" in panes["anlm"].caption.text()
+    assert re.search(
+        r"SVD rank \d+ · [\d,]+ B · [\d.]+:1.*bpp\nPSNR [\d.]+ dB · SSIM [\d.]+ · max err \d+",
+        panes["svd"].caption.text(),
+    )
+    rwnet = panes["rwnet"]
+    assert rwnet.state == "ready" or (
+        rwnet.state == "error" and "not available: " in rwnet.caption.text()
+    )
+
+
+def test_svd_figures_are_those_of_the_real_file(qtbot, window, ref_files):
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    image, rank = window.pipeline.image, window.controls.rank()
+    data = api.compress(image, "svd", rank=rank)
+    assert svd_bytes(window) == len(data)
+    np.testing.assert_array_equal(window.panes["svd"].frame, api.decompress(data).pixels)
+
+
+def test_slider_changes_svd_image_and_size(qtbot, window, ref_files):
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    window.controls.rank_slider.setValue(2)
+    wait_settled(qtbot, window)
+    low_image, low_size = window.panes["svd"].frame.copy(), svd_bytes(window)
+    window.controls.rank_slider.setValue(30)
+    wait_settled(qtbot, window)
+    assert "rank 30" in window.panes["svd"].caption.text()
+    assert svd_bytes(window) > low_size
+    assert not np.array_equal(window.panes["svd"].frame, low_image)
+    assert svd_bytes(window) == len(api.compress(window.pipeline.image, "svd", rank=30))
+
+
+def test_rapid_slider_moves_end_at_last_rank_without_backlog(qtbot, window, ref_files, monkeypatch):
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    measured = []
+    original_measure = compute.SVDSession.measure
+
+    def counting(self, rank, original):
+        measured.append(rank)
+        return original_measure(self, rank, original)
+
+    monkeypatch.setattr(compute.SVDSession, "measure", counting)
+    runner = window.pipeline.runner
+    for rank in range(1, 61):
+        window.controls.rank_slider.setValue(rank)
+        assert runner.busy() <= 4  # svd-preview and svd-file: one running + one waiting each
+    wait_settled(qtbot, window)
+    assert "rank 60" in window.panes["svd"].caption.text()
+    assert window.pipeline.measured["svd"].settings == "rank 60"
+    assert measured[-1] == 60 and len(measured) <= 2
+
+
+def test_window_level_is_shared(qtbot, window, ref_files):
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    window.set_window(1000, 500)
+    expected = display.stored_levels(window.pipeline.image, 1000, 500)
+    for pane in window.panes.values():
+        assert pane.levels() == pytest.approx(expected)
+        if pane.frame is not None:
+            assert tuple(pane.item.getLevels()) == pytest.approx(expected)
+    window.panes["svd"].window_dragged.emit(40.0, -20.0)  # a right-drag in the SVD pane
+    assert (window.center, window.width) != (1000, 500)
+    levels = [p.levels() for p in window.panes.values()]
+    assert all(lv == pytest.approx(levels[0]) for lv in levels)
+    assert window.controls.width_spin.value() == pytest.approx(window.width, abs=0.1)
+
+
+def test_ct_presets_and_hu_readout(qtbot, window, ref_files):
+    window.add_paths([ref_files["ct_signed"]])
+    wait_settled(qtbot, window)
+    names = [p.name for p in window.presets]
+    assert {"CT brain", "CT lung", "CT bone", "CT abdomen", "CT mediastinum"} <= set(names)
+    window.apply_preset(names.index("CT lung"))
+    assert (window.center, window.width) == (-600, 1500)
+    window._on_hover(window.panes["svd"], 5, 7)
+    value = window.pipeline.image.frames[0][5, 7]
+    assert f"stored {value}" in window.readout.text() and "HU" in window.readout.text()
+
+
+def test_monochrome1_is_inverted(qtbot, window, ref_files):
+    window.add_paths([ref_files["monochrome1"]])
+    wait_settled(qtbot, window)
+    lut = window.panes["original"].item.lut
+    assert lut[0, 0] == 255 and lut[-1, 0] == 0
+
+
+def test_difference_mode_shows_error_with_scale(qtbot, window, ref_files):
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    window.toggle_difference()
+    pane = window.panes["svd"]
+    diff = np.abs(pane.frame.astype(np.float64) - window.pipeline.image.frames[0])
+    assert pane.is_difference() and pane.colorbar.isVisible()
+    assert pane.difference_scale() == pytest.approx(max(diff.max(), 1.0))
+    np.testing.assert_allclose(pane.item.image, diff)
+    assert not window.panes["original"].is_difference()
+
+
+def test_multiframe_slider(qtbot, window, ref_files):
+    window.add_paths([ref_files["multiframe"]])
+    wait_settled(qtbot, window)
+    image = window.pipeline.image
+    assert window.controls.frame_slider.maximum() == image.n_frames - 1
+    window.controls.frame_slider.setValue(2)
+    wait_settled(qtbot, window)
+    np.testing.assert_array_equal(window.panes["original"].frame, image.frames[2])
+    assert window.panes["svd"].frame.shape == image.frames[2].shape
+
+
+def test_dropped_folder_fills_the_list_and_the_list_switches(qtbot, window, ref_files):
+    folder = ref_files["12bit"].parent
+    drop(window, [folder])
+    wait_settled(qtbot, window)
+    assert window.controls.file_list.count() == len(ref_files)
+    target = window.paths.index(ref_files["ct_signed"])
+    window.controls.file_list.setCurrentRow(target)
+    qtbot.waitUntil(
+        lambda: window.pipeline.image is not None and window.pipeline.image.modality == "CT",
+        timeout=20000,
+    )
+    wait_settled(qtbot, window)
+
+
+def test_corrupt_file_gives_a_message(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.dcm"
+    bad.write_bytes(b"\0" * 128 + b"DICM" + b"garbage" * 10)
+    drop(window, [bad])
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=20000)
+    assert "broken.dcm" in window.last_error
+    assert window.message_box is not None and window.message_box.isVisible()
+    assert window.panes["original"].state == "error"
