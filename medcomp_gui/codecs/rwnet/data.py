@@ -31,8 +31,19 @@ WG04_PREFIXES = ("693_", "MR2_", "RG1_", "RG3_", "US1_")
 #: mricron-data volumes that hold intensities (the others are label atlases).
 MRICRON_INTENSITY = ("ch2.nii.gz", "ch2better.nii.gz", "inia19-t1-brain.nii.gz", "jhu189.nii.gz")
 MRICRON_DIRS = ("/usr/share/mricron", "/usr/share/mricron-data")
-SKIMAGE_GREY = ("camera", "moon", "coins", "page", "text", "clock", "brick", "grass",
-                "gravel", "cell", "microaneurysms")
+SKIMAGE_GREY = (
+    "camera",
+    "moon",
+    "coins",
+    "page",
+    "text",
+    "clock",
+    "brick",
+    "grass",
+    "gravel",
+    "cell",
+    "microaneurysms",
+)
 MIN_SIDE = 48
 
 
@@ -58,7 +69,9 @@ def dicom_files() -> list[str]:
     """Every DICOM file of pydicom and pydicom-data, WG04 evaluation images removed."""
     from pydicom.data import get_testdata_files
 
-    files = [f for f in get_testdata_files() if f.lower().endswith((".dcm", "")) and os.path.isfile(f)]
+    files = [
+        f for f in get_testdata_files() if f.lower().endswith((".dcm", "")) and os.path.isfile(f)
+    ]
     return sorted(f for f in set(files) if not is_wg04(f))
 
 
@@ -86,8 +99,12 @@ def dicom_slices() -> Iterator[Slice]:
             values = frame.astype(np.int64)
             if frame.dtype.kind == "i":
                 values = values + (1 << (bits - 1))
-            yield Slice(_fit_bits(values, bits), bits, "pydicom:" + os.path.basename(path),
-                        os.path.basename(path).split(".")[0])
+            yield Slice(
+                _fit_bits(values, bits),
+                bits,
+                "pydicom:" + os.path.basename(path),
+                os.path.basename(path).split(".")[0],
+            )
 
 
 def mricron_slices(step: int = 4) -> Iterator[Slice]:
@@ -132,7 +149,7 @@ def phantom_slices(count: int = 48, seed: int = 1234) -> Iterator[Slice]:
     rng = np.random.default_rng(seed)
     for k in range(count):
         rows, cols = rng.integers(192, 640, size=2)
-        yy, xx = np.mgrid[-1:1:rows * 1j, -1:1:cols * 1j]
+        yy, xx = np.mgrid[-1 : 1 : rows * 1j, -1 : 1 : cols * 1j]
         img = np.zeros((rows, cols), np.float64)
         for _ in range(rng.integers(4, 14)):
             cy, cx = rng.uniform(-0.6, 0.6, 2)
@@ -185,4 +202,6 @@ def load(out: str | Path = "data/rwnet") -> list[tuple[np.ndarray, int, str]]:
     """(pixels uint16, bits_stored, group) of every prepared slice."""
     out = Path(out)
     manifest = json.loads((out / "manifest.json").read_text())
-    return [(np.load(out / e["file"]), int(e["bits_stored"]), e["group"]) for e in manifest["slices"]]
+    return [
+        (np.load(out / e["file"]), int(e["bits_stored"]), e["group"]) for e in manifest["slices"]
+    ]

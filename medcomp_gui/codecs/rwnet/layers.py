@@ -22,7 +22,12 @@ class HaarAnalysis(keras.layers.Layer):
         c = x[:, 1::2, 0::2, :]
         d = x[:, 1::2, 1::2, :]
         return ops.concatenate(
-            [(a + b + c + d) * 0.5, (a - b + c - d) * 0.5, (a + b - c - d) * 0.5, (a - b - c + d) * 0.5],
+            [
+                (a + b + c + d) * 0.5,
+                (a - b + c - d) * 0.5,
+                (a + b - c - d) * 0.5,
+                (a - b - c + d) * 0.5,
+            ],
             axis=-1,
         )
 
@@ -64,8 +69,9 @@ class ResidualBlock(keras.layers.Layer):
         super().__init__(**kwargs)
         self.channels = channels
         self.conv1 = keras.layers.Conv2D(channels, 3, padding="same", name="conv1")
-        self.conv2 = keras.layers.Conv2D(channels, 3, padding="same", name="conv2",
-                                         kernel_initializer="zeros")
+        self.conv2 = keras.layers.Conv2D(
+            channels, 3, padding="same", name="conv2", kernel_initializer="zeros"
+        )
 
     def build(self, shape):
         self.conv1.build(shape)

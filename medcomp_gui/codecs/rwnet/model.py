@@ -30,7 +30,7 @@ class RWNetConfig:
     """Hyper-parameters, stored as JSON next to the weights."""
 
     channels: tuple[int, int, int] = (16, 32, 64)
-    latent: int = 128
+    latent: int = 256
     levels: int = 8
     #: rate-distortion trade-off of each level: loss = bpp + lmbda * MSE (x in [0, 1]).
     lambdas: tuple[float, ...] = (3.0, 15.5, 80.0, 416.0, 2150.0, 11200.0, 58000.0, 300000.0)
@@ -100,16 +100,28 @@ class FactorizedPriors(keras.layers.Layer):
         self.matrices, self.biases, self.factors = [], [], []
         for i in range(len(PRIOR_FILTERS) + 1):
             init = math.log(math.expm1(1 / scale / dims[i + 1]))
-            self.matrices.append(self.add_weight(
-                name=f"matrix{i}", shape=(self.levels, self.channels, dims[i + 1], dims[i]),
-                initializer=keras.initializers.Constant(init)))
-            self.biases.append(self.add_weight(
-                name=f"bias{i}", shape=(self.levels, self.channels, dims[i + 1], 1),
-                initializer=keras.initializers.RandomUniform(-0.5, 0.5, seed=i)))
+            self.matrices.append(
+                self.add_weight(
+                    name=f"matrix{i}",
+                    shape=(self.levels, self.channels, dims[i + 1], dims[i]),
+                    initializer=keras.initializers.Constant(init),
+                )
+            )
+            self.biases.append(
+                self.add_weight(
+                    name=f"bias{i}",
+                    shape=(self.levels, self.channels, dims[i + 1], 1),
+                    initializer=keras.initializers.RandomUniform(-0.5, 0.5, seed=i),
+                )
+            )
             if i < len(PRIOR_FILTERS):
-                self.factors.append(self.add_weight(
-                    name=f"factor{i}", shape=(self.levels, self.channels, dims[i + 1], 1),
-                    initializer="zeros"))
+                self.factors.append(
+                    self.add_weight(
+                        name=f"factor{i}",
+                        shape=(self.levels, self.channels, dims[i + 1], 1),
+                        initializer="zeros",
+                    )
+                )
 
     def cdf_logits(self, v, q):
         logits = ops.expand_dims(v, 2)  # (B, C, 1, n)
@@ -133,8 +145,12 @@ class FactorizedPriors(keras.layers.Layer):
         return ops.maximum(lik, 1e-9)
 
     def get_config(self):
-        return {**super().get_config(), "levels": self.levels, "channels": self.channels,
-                "init_scale": self.init_scale}
+        return {
+            **super().get_config(),
+            "levels": self.levels,
+            "channels": self.channels,
+            "init_scale": self.init_scale,
+        }
 
 
 class RWNet(keras.Model):
@@ -151,10 +167,16 @@ class RWNet(keras.Model):
         top = max(cfg.lambdas)
         start = np.array([math.log(16.0 * math.sqrt(lam / top)) for lam in cfg.lambdas])
         init = np.repeat(start[:, None], cfg.latent, axis=1).astype("float32")
-        self.log_gain = self.add_weight(name="log_gain", shape=(cfg.levels, cfg.latent),
-                                        initializer=keras.initializers.Constant(init))
-        self.log_inv_gain = self.add_weight(name="log_inv_gain", shape=(cfg.levels, cfg.latent),
-                                            initializer=keras.initializers.Constant(-init))
+        self.log_gain = self.add_weight(
+            name="log_gain",
+            shape=(cfg.levels, cfg.latent),
+            initializer=keras.initializers.Constant(init),
+        )
+        self.log_inv_gain = self.add_weight(
+            name="log_inv_gain",
+            shape=(cfg.levels, cfg.latent),
+            initializer=keras.initializers.Constant(-init),
+        )
         self.built = True  # every weight exists now: load_weights needs no dummy call
 
     def gains(self, q):

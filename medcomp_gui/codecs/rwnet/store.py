@@ -61,8 +61,12 @@ def export(model, folder: str | Path, summary: dict, model_id: str = MODEL_ID) -
     model.save_weights(tmp["weights"])
     tabulate(model.priors).save(tmp["tables"])
     digest = model_hash(tmp["weights"], tmp["tables"])
-    config = {"model_id": model_id, "config": model.cfg.to_json(), "model_hash": digest,
-              "training": summary}
+    config = {
+        "model_id": model_id,
+        "config": model.cfg.to_json(),
+        "model_hash": digest,
+        "training": summary,
+    }
     tmp["config"].write_text(json.dumps(config, indent=1) + "\n")
     for key in ("weights", "tables", "config"):
         os.replace(tmp[key], target[key])

@@ -82,7 +82,9 @@ def tabulate(priors) -> Tables:
     total = 0
     for q in range(levels):
         v = np.broadcast_to(grid - 0.5, (1, channels, grid.size))
-        logits = ops.convert_to_numpy(priors.cdf_logits(ops.convert_to_tensor(v), ops.convert_to_tensor([q])))
+        logits = ops.convert_to_numpy(
+            priors.cdf_logits(ops.convert_to_tensor(v), ops.convert_to_tensor([q]))
+        )
         cdf = expit(logits[0].astype(np.float64))  # cdf at k - 0.5, (C, n)
         low_q, len_q, off_q = [], [], []
         for c in range(channels):
@@ -109,5 +111,9 @@ def tabulate(priors) -> Tables:
         lows.append(low_q)
         lengths.append(len_q)
         offsets.append(off_q)
-    return Tables(np.array(lows, np.int32), np.array(lengths, np.int32),
-                  np.array(offsets, np.int32), np.concatenate(pmfs).astype(np.int32))
+    return Tables(
+        np.array(lows, np.int32),
+        np.array(lengths, np.int32),
+        np.array(offsets, np.int32),
+        np.concatenate(pmfs).astype(np.int32),
+    )

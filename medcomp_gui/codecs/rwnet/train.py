@@ -29,7 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue from --run's checkpoint")
     parser.add_argument("--init", default=None, help="start from these .weights.h5 (fine-tuning)")
     parser.add_argument("--steps", type=int, default=200000, help="stop after this step")
-    parser.add_argument("--hours", type=float, default=0.0, help="stop after this long (0: no limit)")
+    parser.add_argument(
+        "--hours", type=float, default=0.0, help="stop after this long (0: no limit)"
+    )
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--patch", type=int, default=128, help="patch side, multiple of 16")
     parser.add_argument("--lr", type=float, default=2e-4)
@@ -71,8 +73,9 @@ class PatchSampler:
     def _crop(self, img: np.ndarray) -> np.ndarray:
         p = self.patch
         if img.shape[0] < p or img.shape[1] < p:
-            img = np.pad(img, ((0, max(p - img.shape[0], 0)), (0, max(p - img.shape[1], 0))),
-                         mode="reflect")
+            img = np.pad(
+                img, ((0, max(p - img.shape[0], 0)), (0, max(p - img.shape[1], 0))), mode="reflect"
+            )
         r = self.rng.integers(0, img.shape[0] - p + 1)
         c = self.rng.integers(0, img.shape[1] - p + 1)
         return img[r : r + p, c : c + p]
@@ -110,7 +113,9 @@ def load_split(folder: str) -> tuple[list, list]:
     for pixels, bits, group in load(folder):
         if bits < 6:
             continue
-        category = "pydicom" if group.split("_")[0] not in ("phantom", "skimage") else group.split("_")[0]
+        category = (
+            "pydicom" if group.split("_")[0] not in ("phantom", "skimage") else group.split("_")[0]
+        )
         if group.endswith(".nii.gz"):
             category = "mricron"
         (val if is_validation(group) else train).append((pixels, bits, group, category))
@@ -169,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
             per_image = bpp + tf.gather(lambdas, q) * mse
             loss = tf.reduce_mean(per_image * weight)
         grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return per_image, bpp, mse
 
     @tf.function(reduce_retracing=True)
@@ -187,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     def validate() -> tuple[list[float], list[float]]:
         bpps, psnrs = [], []
         for q in range(cfg.levels):
-            b, m = zip(*(eval_step(x, tf.fill([x.shape[0]], q)) for x in val_batches))
+            b, m = zip(*(eval_step(x, tf.fill([x.shape[0]], q)) for x in val_batches), strict=True)
             bpps.append(float(np.mean(np.concatenate(b))))
             psnrs.append(float(10 * np.log10(1 / max(np.mean(np.concatenate(m)), 1e-12))))
         return bpps, psnrs
@@ -202,10 +207,15 @@ def run(args: argparse.Namespace) -> int:
         (ckpt / "tmp-state.json").replace(ckpt / "state.json")
 
     def export(val_result) -> None:
-        summary = {"steps": state["step"], "hours": round(state["seconds"] / 3600, 3),
-                   "batch": args.batch, "patch": args.patch, "lr": args.lr,
-                   "val_bpp": [round(v, 4) for v in val_result[0]],
-                   "val_psnr": [round(v, 2) for v in val_result[1]]}
+        summary = {
+            "steps": state["step"],
+            "hours": round(state["seconds"] / 3600, 3),
+            "batch": args.batch,
+            "patch": args.patch,
+            "lr": args.lr,
+            "val_bpp": [round(v, 4) for v in val_result[0]],
+            "val_psnr": [round(v, 2) for v in val_result[1]],
+        }
         digest = store.export(model, run_dir / "export", summary)
         if args.export_to:
             store.export(model, args.export_to, summary)
@@ -222,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
         weight = np.where(ema[q] > 0, 1.0 / np.maximum(ema[q], 1e-6), 1e-3).astype(np.float32)
         per_image, _, _ = train_step(tf.constant(x), tf.constant(q, tf.int32), tf.constant(weight))
         per_image = per_image.numpy()
-        for qi, value in zip(q, per_image):
+        for qi, value in zip(q, per_image, strict=True):
             if math.isfinite(value):
                 ema[qi] = float(value) if ema[qi] == 0 else 0.99 * ema[qi] + 0.01 * float(value)
         losses.append(float(np.mean(per_image * weight)))
@@ -232,13 +242,21 @@ def run(args: argparse.Namespace) -> int:
         done = state["step"] >= args.steps or (args.hours and state["seconds"] > args.hours * 3600)
         if state["step"] % args.log_every == 0 or done:
             bpps, psnrs = validate()
-            row = [state["step"], round(state["seconds"] / 3600, 4), round(float(np.mean(losses)), 5)]
+            row = [
+                state["step"],
+                round(state["seconds"] / 3600, 4),
+                round(float(np.mean(losses)), 5),
+            ]
             row += [round(b, 4) for b in bpps] + [round(p, 2) for p in psnrs]
             with open(log_path, "a") as fh:
                 fh.write(",".join(str(v) for v in row) + "\n")
-            print(f"step {state['step']} loss {np.mean(losses):.4f} bpp "
-                  + " ".join(f"{b:.3f}" for b in bpps) + " psnr "
-                  + " ".join(f"{p:.1f}" for p in psnrs), flush=True)
+            print(
+                f"step {state['step']} loss {np.mean(losses):.4f} bpp "
+                + " ".join(f"{b:.3f}" for b in bpps)
+                + " psnr "
+                + " ".join(f"{p:.1f}" for p in psnrs),
+                flush=True,
+            )
             losses = []
             if done or time.time() - last_export > args.export_minutes * 60:
                 export((bpps, psnrs))

@@ -1,0 +1,195 @@
+"""Rate-distortion of RWNet against JPEG 2000 on the WG04 grey originals (evaluation only).
+
+For each image (693, MR2, RG1, RG3 ``_UNCR`` from pydicom-data): RWNet at every quality
+level, JPEG 2000 (OpenJPEG, PSNR-targeted) over a sweep that covers RWNet's PSNR range;
+bpp of the whole .mcz file (DESIGN.md), PSNR over stored values, BD-rate of RWNet against
+JPEG 2000 (``medcomp_gui.metrics.bd_rate``), RWNet encode/decode seconds and the
+process's peak memory. Writes ``benchmarks/results/rd_wg04.{md,json}`` and, when
+matplotlib is installed, one ``rd_<image>.png`` per image.
+
+Usage: .venv/bin/python benchmarks/rd.py [--images MR2 ...] [--out benchmarks/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from medcomp_gui import api, metrics  # noqa: E402
+from medcomp_gui.codecs import get_codec  # noqa: E402
+from medcomp_gui.imaging import load_image  # noqa: E402
+
+IMAGES = {
+    "693": "693_UNCR.dcm",
+    "MR2": "MR2_UNCR.dcm",
+    "RG1": "RG1_UNCR.dcm",
+    "RG3": "RG3_UNCR.dcm",
+}
+
+
+def measure(image, codec: str, **params) -> dict:
+    start = time.perf_counter()
+    data = api.compress(image, codec, **params)
+    encoded = time.perf_counter()
+    decoded = api.decompress(data)
+    done = time.perf_counter()
+    return {
+        "codec": codec,
+        "params": params,
+        "bpp": metrics.bpp(len(data), image.n_pixels),
+        "psnr": metrics.psnr(image.pixels, decoded.pixels, image.bits_stored),
+        "encode_s": encoded - start,
+        "decode_s": done - encoded,
+    }
+
+
+def run_image(name: str, path: str, j2k_points: int) -> dict:
+    image = load_image(path)
+    rwnet = get_codec("rwnet")
+    measure(image, "rwnet", quality=1)  # warm-up: model load and tracing
+    rows = [measure(image, "rwnet", quality=q) for q in rwnet.qualities]
+    for r in rows:
+        print(
+            f"{name} rwnet q{r['params']['quality']}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB "
+            f"enc {r['encode_s']:.2f}s dec {r['decode_s']:.2f}s",
+            flush=True,
+        )
+    psnrs = [r["psnr"] for r in rows if np.isfinite(r["psnr"])]
+    targets = np.linspace(min(psnrs) - 1, max(psnrs) + 1, j2k_points)
+    j2k = []
+    for target in targets:
+        r = measure(image, "jpeg2000", psnr=round(float(target), 2))
+        print(
+            f"{name} jpeg2000 psnr>={target:.1f}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB", flush=True
+        )
+        j2k.append(r)
+    try:
+        bd = metrics.bd_rate(
+            [r["bpp"] for r in j2k],
+            [r["psnr"] for r in j2k],
+            [r["bpp"] for r in rows],
+            [r["psnr"] for r in rows],
+        )
+    except ValueError as exc:
+        bd = None
+        print(f"{name}: no BD-rate ({exc})")
+    return {
+        "image": name,
+        "file": os.path.basename(path),
+        "shape": list(image.pixels.shape),
+        "bits_stored": image.bits_stored,
+        "rwnet": rows,
+        "jpeg2000": j2k,
+        "bd_rate_rwnet_vs_j2k": bd,
+    }
+
+
+def plot(result: dict, out: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for key, style in (("rwnet", "o-"), ("jpeg2000", "s--")):
+        pts = sorted((r["bpp"], r["psnr"]) for r in result[key])
+        ax.plot(*zip(*pts, strict=True), style, label=key)
+    ax.set_xscale("log")
+    ax.set_xlabel("bpp (whole .mcz)")
+    ax.set_ylabel("PSNR (dB, peak 2**bits-1)")
+    ax.set_title(f"WG04 {result['image']}")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / f"rd_{result['image']}.png", dpi=100)
+    plt.close(fig)
+
+
+def write_markdown(results: list[dict], out: Path, command: str, model: dict) -> None:
+    lines = [
+        "# RWNet vs JPEG 2000 on the WG04 grey originals (evaluation only)",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end; "
+        f"{time.strftime('%Y-%m-%d', time.gmtime())}. Model: {model.get('model_id')} "
+        f"({str(model.get('model_hash'))[:12]}), {model.get('training', {}).get('steps')} steps.",
+        "bpp = whole .mcz file bits / pixels (payload + header + embedded DICOM header); "
+        "PSNR over stored values, peak 2**BitsStored-1.",
+        "",
+        "| image | level | rwnet bpp | rwnet PSNR | enc s | dec s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for res in results:
+        for r in res["rwnet"]:
+            lines.append(
+                f"| {res['image']} | {r['params']['quality']} | {r['bpp']:.3f} | {r['psnr']:.2f} | "
+                f"{r['encode_s']:.2f} | {r['decode_s']:.2f} |"
+            )
+    lines += ["", "| image | jpeg2000 target | bpp | PSNR |", "|---|---|---|---|"]
+    for res in results:
+        for r in res["jpeg2000"]:
+            lines.append(
+                f"| {res['image']} | {r['params']['psnr']} | {r['bpp']:.3f} | {r['psnr']:.2f} |"
+            )
+    lines += [
+        "",
+        "BD-rate of rwnet against jpeg2000 (PSNR; negative = rwnet needs fewer bits):",
+        "",
+    ]
+    bds = []
+    for res in results:
+        bd = res["bd_rate_rwnet_vs_j2k"]
+        lines.append(f"- {res['image']}: " + ("n/a" if bd is None else f"{bd:+.1f} %"))
+        if bd is not None:
+            bds.append(bd)
+    if bds:
+        lines.append(f"- mean over {len(bds)} images: {np.mean(bds):+.1f} %")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines += ["", f"Peak resident memory of the whole benchmark process: {peak_mb:.0f} MB."]
+    (out / "rd_wg04.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    from pydicom.data import get_testdata_file
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", nargs="+", default=list(IMAGES), choices=list(IMAGES))
+    parser.add_argument("--j2k-points", type=int, default=8)
+    parser.add_argument("--out", default="benchmarks/results")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in args.images:
+        path = get_testdata_file(IMAGES[name])
+        if path is None:
+            raise SystemExit("pydicom-data is needed: pip install pydicom-data")
+        result = run_image(name, path, args.j2k_points)
+        results.append(result)
+        plot(result, out)
+    from medcomp_gui.codecs.rwnet import store
+
+    model = json.loads(store.paths(store.default_dir())["config"].read_text())
+    command = "python benchmarks/rd.py " + " ".join(sys.argv[1:])
+    (out / "rd_wg04.json").write_text(
+        json.dumps({"command": command, "model": model, "results": results}, indent=1)
+    )
+    write_markdown(results, out, command.strip(), model)
+    print((out / "rd_wg04.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,228 @@
+"""RWNet codec: round trips, damage, model identity, golden file, lazy TensorFlow import.
+
+The golden file (``golden/``) is regenerated only with ``MEDCOMP_REGEN_GOLDEN=1`` — do
+that when new weights are committed to models/, and commit the result with them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from reference_images import phantom
+
+from medcomp_gui.codecs.base import PayloadInfo
+from medcomp_gui.errors import CodecError
+from medcomp_gui.imaging.image import MedicalImage
+
+GOLDEN = Path(__file__).parent / "golden"
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def codec():
+    pytest.importorskip("tensorflow")
+    from medcomp_gui.codecs import get_codec
+
+    rwnet = get_codec("rwnet")
+    missing = rwnet.availability()
+    if missing is not None:
+        pytest.fail(missing)
+    return rwnet
+
+
+def round_trip(codec, image: MedicalImage, quality: int):
+    enc = codec.encode(image, quality=quality)
+    info = PayloadInfo(
+        image.pixels.shape, image.pixels.dtype, image.bits_stored, enc.params, enc.extra
+    )
+    return enc, info, codec.decode(enc.payload, info)
+
+
+def psnr(a: np.ndarray, b: np.ndarray, bits: int) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float(10 * np.log10(((1 << bits) - 1) ** 2 / max(mse, 1e-12)))
+
+
+def test_registry_and_codec_module_do_not_import_tensorflow() -> None:
+    code = (
+        "import sys\n"
+        "from medcomp_gui.codecs import codec_names, get_codec\n"
+        "assert 'rwnet' in codec_names()\n"
+        "c = get_codec('rwnet')\n"
+        "assert c.qualities == tuple(range(1, len(c.qualities) + 1)) and len(c.qualities) >= 6\n"
+        "c.availability()\n"
+        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("shape", "bits", "signed"),
+    [
+        ((37, 53), 8, False),
+        ((511, 257), 12, False),
+        ((64, 48), 16, False),
+        ((80, 96), 12, True),
+        ((3, 48, 40), 12, False),
+        ((9, 7), 10, False),
+    ],
+    ids=["8bit_37x53", "12bit_511x257", "16bit", "ct_signed", "multiframe", "tiny_9x7"],
+)
+def test_round_trip(codec, shape, bits, signed) -> None:
+    pixels = phantom(shape, bits, signed, seed=3)
+    image = MedicalImage(pixels, bits, modality="CT" if signed else "MR")
+    enc, info, out = round_trip(codec, image, quality=codec.qualities[-1])
+    assert out.shape == pixels.shape and out.dtype == pixels.dtype
+    assert not enc.lossless and enc.params == {"quality": codec.qualities[-1]}
+    lo, hi = image.stored_range
+    assert out.min() >= lo and out.max() <= hi
+    assert psnr(out, pixels, bits) > 25.0
+
+
+def test_quality_levels_trade_rate_for_distortion(codec) -> None:
+    pixels = phantom((128, 112), 12, False, seed=5)
+    image = MedicalImage(pixels, 12)
+    sizes, errors = [], []
+    for q in (codec.qualities[0], codec.qualities[-1]):
+        enc, _, out = round_trip(codec, image, q)
+        sizes.append(len(enc.payload))
+        errors.append(psnr(out, pixels, 12))
+    assert sizes[0] < sizes[1] and errors[0] < errors[1]
+
+
+def test_constant_image(codec) -> None:
+    pixels = np.full((40, 40), 1234, np.uint16)
+    _, _, out = round_trip(codec, MedicalImage(pixels, 12), 3)
+    assert np.abs(out.astype(int) - 1234).max() <= 1
+
+
+def test_bad_quality(codec) -> None:
+    with pytest.raises(CodecError):
+        codec.encode(
+            MedicalImage(np.zeros((16, 16), np.uint8), 8), quality=len(codec.qualities) + 1
+        )
+
+
+def test_damaged_payload_is_a_codec_error(codec) -> None:
+    pixels = phantom((96, 80), 12, False)
+    enc, info, _ = round_trip(codec, MedicalImage(pixels, 12), 5)
+    payload = enc.payload
+    bad = [
+        b"",
+        payload[:10],
+        payload[:-3],
+        payload + b"\0",
+        b"XXX" + payload[3:],
+        payload[:3] + bytes([99]) + payload[4:],  # version
+        payload[:4] + bytes([200]) + payload[5:],
+    ]  # quality
+    for damaged in bad:
+        with pytest.raises(CodecError):
+            codec.decode(damaged, info)
+    wrong_shape = PayloadInfo((2, 96, 80), info.dtype, 12, info.params, info.extra)
+    with pytest.raises(CodecError):
+        codec.decode(payload, wrong_shape)
+    rng = np.random.default_rng(0)
+    for _ in range(30):  # flipped bytes in the coded latents: an error or an image, never a crash
+        mutated = bytearray(payload)
+        for pos in rng.integers(20, len(payload), size=3):
+            mutated[pos] ^= int(rng.integers(1, 256))
+        try:
+            out = codec.decode(bytes(mutated), info)
+        except CodecError:
+            continue
+        assert out.shape == pixels.shape and out.dtype == pixels.dtype
+
+
+def test_bad_normalisation_is_a_codec_error(codec) -> None:
+    pixels = phantom((48, 48), 12, False)
+    enc, info, _ = round_trip(codec, MedicalImage(pixels, 12), 2)
+    for norm in (
+        None,
+        {"kind": "minmax", "low": [5], "high": [5]},
+        {"kind": "minmax", "low": [0], "high": [1 << 20]},
+        {"kind": "other"},
+    ):
+        extra = {**enc.extra, "normalisation": norm}
+        with pytest.raises(CodecError):
+            codec.decode(enc.payload, PayloadInfo(info.shape, info.dtype, 12, info.params, extra))
+
+
+def test_other_model_is_a_clear_error(codec) -> None:
+    pixels = phantom((48, 48), 12, False)
+    enc, info, _ = round_trip(codec, MedicalImage(pixels, 12), 2)
+    extra = {**enc.extra, "model_hash": "0" * 64}
+    with pytest.raises(CodecError, match="made with RWNet model"):
+        codec.decode(enc.payload, PayloadInfo(info.shape, info.dtype, 12, info.params, extra))
+
+
+def test_entropy_coding_escapes_out_of_table_values(codec) -> None:
+    from medcomp_gui.codecs.rwnet import entropy
+    from medcomp_gui.codecs.rwnet.codec import load_model
+
+    tables = load_model().tables
+    rng = np.random.default_rng(1)
+    symbols = rng.integers(-3, 4, size=(3, 5, tables.channels)).astype(np.int32)
+    symbols[0, 0, 0] = 10**6
+    symbols[2, 4, -1] = -(10**6)
+    data = entropy.encode_latent(symbols, tables, level=0)
+    np.testing.assert_array_equal(entropy.decode_latent(data, tables, 0, 3, 5), symbols)
+
+
+# ---------------------------------------------------------------- golden file
+
+GOLDEN_QUALITY = 6
+
+
+def golden_image() -> MedicalImage:
+    return MedicalImage(phantom((48, 40), 12, False, seed=11), 12, modality="MR")
+
+
+def _regenerate(codec) -> None:
+    from medcomp_gui.codecs.rwnet import entropy
+    from medcomp_gui.codecs.rwnet.codec import _split, load_model
+
+    image = golden_image()
+    enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
+    level, streams = _split(enc.payload, 1, 48, 40, load_model().tables.channels)
+    latents = entropy.decode_latent(streams[0], load_model().tables, level, 3, 3)
+    GOLDEN.mkdir(exist_ok=True)
+    (GOLDEN / "golden.rwnet").write_bytes(enc.payload)
+    (GOLDEN / "golden.json").write_text(
+        json.dumps({"params": enc.params, "extra": enc.extra}, indent=1)
+    )
+    np.save(GOLDEN / "latents.npy", latents)
+    np.save(GOLDEN / "reconstruction.npy", out)
+
+
+def test_golden_file(codec) -> None:
+    from medcomp_gui.codecs.rwnet import entropy
+    from medcomp_gui.codecs.rwnet.codec import _split, load_model
+
+    if os.environ.get("MEDCOMP_REGEN_GOLDEN") == "1":
+        _regenerate(codec)
+    meta = json.loads((GOLDEN / "golden.json").read_text())
+    model = load_model()
+    assert meta["extra"]["model_hash"] == model.model_hash, (
+        "golden file made with other weights: rerun with MEDCOMP_REGEN_GOLDEN=1 and commit it"
+    )
+    payload = (GOLDEN / "golden.rwnet").read_bytes()
+    latents = np.load(GOLDEN / "latents.npy")
+    level, streams = _split(payload, 1, 48, 40, model.tables.channels)
+    assert level == GOLDEN_QUALITY - 1
+    decoded = entropy.decode_latent(streams[0], model.tables, level, 3, 3)
+    np.testing.assert_array_equal(decoded, latents)
+    assert entropy.encode_latent(latents, model.tables, level) == streams[0]
+    info = PayloadInfo((48, 40), np.dtype(np.uint16), 12, meta["params"], meta["extra"])
+    out = codec.decode(payload, info)
+    expected = np.load(GOLDEN / "reconstruction.npy")
+    assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
