@@ -26,7 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="OUT.png",
         help="wait until every pane is computed, save the window as OUT.png, exit",
     )
-    parser.add_argument("--size", default="1500x980", help="window size WxH (default 1500x980)")
+    parser.add_argument("--size", default="1280x1000", help="window size WxH (default 1280x1000)")
     return parser.parse_args(argv)
 
 

@@ -80,7 +80,10 @@ class SVDSession:
     def __init__(self, image: MedicalImage) -> None:
         self.image = image
         self.factors = [Factorisation.of(frame) for frame in image.frames]
-        self._frames = [frame.astype(np.float64) for frame in image.frames]
+        # float32 copies for previews: half the memory traffic of float64, and a preview
+        # is replaced by the real file's decoded pixels anyway.
+        self._a = [np.ascontiguousarray((f.u * f.s).astype(np.float32)) for f in self.factors]
+        self._b = [np.ascontiguousarray(f.vt.astype(np.float32)) for f in self.factors]
         self._last: dict[int, tuple[int, np.ndarray]] = {}
 
     @property
@@ -89,23 +92,25 @@ class SVDSession:
 
     def preview(self, frame: int, rank: int) -> np.ndarray:
         """Rank-``rank`` truncation of one frame (unquantised), stored dtype, 2-D."""
-        f = self.factors[frame]
-        rank = max(1, min(rank, f.max_rank))
+        a, b = self._a[frame], self._b[frame]
+        full = a.shape[1]
+        rank = max(1, min(rank, full))
         start, base = self._last.get(frame, (0, None))
-        options = {"zero": rank, "full": f.max_rank - rank}
-        if base is not None:
-            options["last"] = abs(rank - start)
-        choice = min(options, key=options.__getitem__)
-        if choice == "zero":
-            values = (f.u[:, :rank] * f.s[:rank]) @ f.vt[:rank]
-        elif choice == "full":
-            values = self._frames[frame] - (f.u[:, rank:] * f.s[rank:]) @ f.vt[rank:]
-        else:
+        if base is None or abs(rank - start) > min(rank, full - rank):
+            if rank <= full - rank:
+                base = a[:, :rank] @ b[:rank]
+            else:
+                base = self.image.frames[frame].astype(np.float32)
+                base -= a[:, rank:] @ b[rank:]
+        elif rank != start:
             low, high = sorted((start, rank))
-            step = (f.u[:, low:high] * f.s[low:high]) @ f.vt[low:high]
-            values = base + step if rank > start else base - step
-        self._last[frame] = (rank, values)
-        return reconstruct(values, self.image.pixels.dtype, self.image.bits_stored)
+            step = a[:, low:high] @ b[low:high]
+            if rank > start:
+                base += step
+            else:
+                base -= step
+        self._last[frame] = (rank, base)
+        return reconstruct(base, self.image.pixels.dtype, self.image.bits_stored)
 
     def file_bytes(self, rank: int) -> bytes:
         """The .mcz file of the image at ``rank``: what ``api.compress(image, "svd",

@@ -165,8 +165,10 @@ class QtControlPanel(QWidget):
     def set_presets(self, presets: list[WindowPreset]) -> None:
         self.preset_combo.clear()
         for i, p in enumerate(presets, 1):
-            key = f" [{i}]" if i <= 9 else ""
-            self.preset_combo.addItem(f"{p.name}: C {p.center:g} W {p.width:g}{key}")
+            self.preset_combo.addItem(f"{p.name} [{i}]" if i <= 9 else p.name)
+            self.preset_combo.setItemData(
+                i - 1, f"C {p.center:g}  W {p.width:g}", Qt.ItemDataRole.ToolTipRole
+            )
 
     def show_window(self, center: float, width: float) -> None:
         for spin, value in ((self.center_spin, center), (self.width_spin, width)):

@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from medcomp_gui.gui import display
 
@@ -81,35 +89,52 @@ class QtImagePane(QWidget):
         self.graphics.addItem(self.colorbar, row=0, col=1)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
+        self.message = QLabel("")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(
+            "background: black; color: #ddd; font-size: 15px; padding: 20px;"
+        )
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.graphics)
+        self.stack.addWidget(self.message)
+
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Two lines for every pane, so the four views stay the same size (full text: tooltip).
+        self.caption.setFixedHeight(self.caption.fontMetrics().lineSpacing() * 2 + 4)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addLayout(header)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.caption)
 
     # -- content -------------------------------------------------------------------
     def set_busy(self, text: str) -> None:
         self.state = "busy"
-        self.caption.setText(f"{text} …")
+        self._set_caption(f"{text} …")
 
     def set_error(self, text: str) -> None:
+        """No image: ``text`` in the caption, and in large type where the image would be."""
         self.state = "error"
         self.frame = None
         self.item.clear()
-        self.caption.setText(text)
+        self._set_caption(text)
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
 
     def set_frame(
         self, frame: np.ndarray, caption: str | None = None, *, final: bool = True
     ) -> None:
         """Show ``frame`` (2-D stored values); ``final`` False keeps the busy state."""
         self.frame = frame
+        self.stack.setCurrentWidget(self.graphics)
         if caption is not None:
-            self.caption.setText(caption)
+            self._set_caption(caption)
         if final:
             self.state = "ready"
         self._redraw()
@@ -123,7 +148,12 @@ class QtImagePane(QWidget):
         self.state = "empty"
         self.frame = self.reference = None
         self.item.clear()
+        self.stack.setCurrentWidget(self.graphics)
         self.caption.setText("")
+
+    def _set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self.caption.setToolTip(text)
 
     def settled(self) -> bool:
         return self.state in ("ready", "error")

@@ -57,7 +57,7 @@ class QtMainWindow(QMainWindow):
         guard_bool_refcount()
         self.setWindowTitle("medcomp")
         self.setAcceptDrops(True)
-        self.resize(1500, 980)
+        self.resize(1280, 1000)
         self.paths: list[Path] = []
         self.last_error: str | None = None
         self.center, self.width = 0.0, 1.0
