@@ -35,8 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from medcomp_gui.gui.qt_compat import guard_singleton_refcounts
     from medcomp_gui.gui.qt_main_window import QtMainWindow
 
+    guard_singleton_refcounts()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("medcomp")
     window = QtMainWindow()

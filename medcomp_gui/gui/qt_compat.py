@@ -1,13 +1,15 @@
 """Work-arounds for bugs of the Qt binding in use, applied once when the GUI starts.
 
-PySide6 6.12.0 on Python 3.11: ``SignalInstance.emit()`` returns ``True`` without taking
-a reference, so every signal emitted from Python (ours and pyqtgraph's, thousands a
-minute while the mouse moves) removes one reference from ``True``; when the count
-reaches zero the interpreter aborts ("Fatal Python error: bool_dealloc"). Python 3.12+
-makes ``True`` immortal, which hides the bug. :func:`guard_bool_refcount` measures the
-leak with one emission and, only if it is there, gives ``True`` a reserve of references
-that no session can use up (``True`` is a static object and is never freed, so the
-larger count changes nothing else).
+PySide6 6.12.0 on CPython 3.11: methods that return ``None`` (every void Qt method,
+``processEvents()``, ``setText()``...) or a ``bool`` (``SignalInstance.emit()``...) hand
+back the singleton without taking a reference, as if it were immortal (it is from
+Python 3.12 on). Every such call removes one reference from ``None``/``True``/``False``;
+after some ten thousand calls the count reaches zero and the interpreter aborts
+("Fatal Python error: none_dealloc" / "bool_dealloc"). :func:`guard_singleton_refcounts`
+measures the leak with a few calls and, only where it is there, gives the three
+singletons a reserve of references no session can use up. They are static objects that
+are never freed, so the larger count changes nothing else. The real fix is a binding
+built for this Python (PySide6 other than 6.12.0 on 3.11, or Python >= 3.12).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import sys
 
 from PySide6.QtCore import QObject, Signal
 
-#: References added to True when emit() leaks one per call (~10**12 emissions).
+#: References added to each singleton when the binding leaks (~10**12 calls).
 _RESERVE = 1 << 40
+_PROBE_CALLS = 64
 _guarded = False
 
 
@@ -26,20 +29,24 @@ class _Probe(QObject):
     fired = Signal()
 
 
-def emit_leaks_true() -> bool:
-    """Whether one ``emit()`` from Python takes a reference from ``True``."""
+def binding_leaks() -> bool:
+    """Whether calls into the binding take references from None or True."""
     probe = _Probe()
-    before = sys.getrefcount(True)
-    probe.fired.emit()
-    after = sys.getrefcount(True)
-    return after < before
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(_PROBE_CALLS):
+        probe.setObjectName("probe")  # returns None
+        probe.fired.emit()  # returns True
+    lost_none = none_before - sys.getrefcount(None)
+    lost_true = true_before - sys.getrefcount(True)
+    return lost_none >= _PROBE_CALLS // 2 or lost_true >= _PROBE_CALLS // 2
 
 
-def guard_bool_refcount() -> bool:
-    """Apply the reserve once if this binding leaks; whether it did."""
+def guard_singleton_refcounts() -> bool:
+    """Give None, True and False the reserve once if this binding leaks; whether it did."""
     global _guarded
-    if _guarded or sys.version_info >= (3, 12) or not emit_leaks_true():
+    if _guarded or sys.version_info >= (3, 12) or not binding_leaks():
         return False
-    ctypes.c_ssize_t.from_address(id(True)).value += _RESERVE
+    for singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += _RESERVE
     _guarded = True
     return True

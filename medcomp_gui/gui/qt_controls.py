@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from medcomp_gui.gui.qt_histogram import QtWindowHistogram
 from medcomp_gui.imaging.image import WindowPreset
 
 
@@ -90,6 +91,11 @@ class QtControlPanel(QWidget):
         row.addWidget(QLabel("W"))
         row.addWidget(self.width_spin, 1)
         form.addRow(row)
+        self.histogram = QtWindowHistogram()
+        self.histogram.setToolTip(
+            "Drag the shaded window or its edges; right-drag in a pane also works"
+        )
+        form.addRow(self.histogram)
         layout.addWidget(view)
 
         svd = QGroupBox("SVD")

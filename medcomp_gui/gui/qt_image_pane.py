@@ -92,6 +92,7 @@ class QtImagePane(QWidget):
         self.message = QLabel("")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.message.setStyleSheet(
             "background: black; color: #ddd; font-size: 15px; padding: 20px;"
         )
@@ -102,7 +103,7 @@ class QtImagePane(QWidget):
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         # Two lines for every pane, so the four views stay the same size (full text: tooltip).
         self.caption.setFixedHeight(self.caption.fontMetrics().lineSpacing() * 2 + 4)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -123,7 +124,8 @@ class QtImagePane(QWidget):
         self.state = "error"
         self.frame = None
         self.item.clear()
-        self._set_caption(text)
+        self._set_caption(text if len(text) <= 120 else text[:117] + "…")
+        self.caption.setToolTip(text)
         self.message.setText(text)
         self.stack.setCurrentWidget(self.message)
 

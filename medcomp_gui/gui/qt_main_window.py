@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from medcomp_gui.gui import display
-from medcomp_gui.gui.qt_compat import guard_bool_refcount
+from medcomp_gui.gui.qt_compat import guard_singleton_refcounts
 from medcomp_gui.gui.qt_controls import QtControlPanel
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_pipeline import QtPanePipeline
@@ -54,7 +54,7 @@ def image_files(folder: Path) -> list[Path]:
 class QtMainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
-        guard_bool_refcount()
+        guard_singleton_refcounts()
         self.setWindowTitle("medcomp")
         self.setAcceptDrops(True)
         self.resize(1280, 1000)
@@ -78,6 +78,9 @@ class QtMainWindow(QMainWindow):
             grid.addWidget(pane, i // 2, i % 2)
             pane.hovered.connect(lambda r, c, p=pane: self._on_hover(p, r, c))
             pane.window_dragged.connect(self._on_window_dragged)
+        for i in range(2):
+            grid.setColumnStretch(i, 1)
+            grid.setRowStretch(i, 1)
         first = self.panes["original"].view
         for pane in list(self.panes.values())[1:]:
             pane.view.setXLink(first)
@@ -103,6 +106,8 @@ class QtMainWindow(QMainWindow):
         c = self.controls
         c.file_selected.connect(lambda row: self.pipeline.load(str(self.paths[row])))
         c.frame_changed.connect(self.pipeline.set_frame)
+        c.frame_changed.connect(self._on_frame)
+        c.histogram.levels_dragged.connect(self._on_levels_dragged)
         c.rank_changed.connect(self.pipeline.set_rank)
         c.rwnet_quality_changed.connect(self.pipeline.set_rwnet_quality)
         c.strength_changed.connect(self.pipeline.set_strength)
@@ -208,6 +213,7 @@ class QtMainWindow(QMainWindow):
         )
         self.presets = display.presets_for(image)
         self.controls.set_presets(self.presets)
+        self.controls.histogram.set_frame(image.frames[0])
         lut = display.grey_lut(display.is_inverted(image))
         for pane in self.panes.values():
             pane.set_lut(lut)
@@ -227,6 +233,17 @@ class QtMainWindow(QMainWindow):
         low, high = display.stored_levels(image, self.center, self.width)
         for pane in self.panes.values():
             pane.set_levels(low, high)
+        self.controls.histogram.set_levels(low, high)
+
+    def _on_levels_dragged(self, low: float, high: float) -> None:
+        image = self.pipeline.image
+        if image is not None:
+            ends = sorted((display.to_output(image, low), display.to_output(image, high)))
+            self.set_window((ends[0] + ends[1]) / 2.0, ends[1] - ends[0])
+
+    def _on_frame(self, frame: int) -> None:
+        if self.pipeline.image is not None:
+            self.controls.histogram.set_frame(self.pipeline.image.frames[frame])
 
     def apply_preset(self, index: int) -> None:
         if 0 <= index < len(self.presets):

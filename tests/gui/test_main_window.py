@@ -113,6 +113,9 @@ def test_window_level_is_shared(qtbot, window, ref_files):
     levels = [p.levels() for p in window.panes.values()]
     assert all(lv == pytest.approx(levels[0]) for lv in levels)
     assert window.controls.width_spin.value() == pytest.approx(window.width, abs=0.1)
+    window.controls.histogram.region.setRegion((100.0, 900.0))  # a drag on the histogram
+    assert (window.center, window.width) == pytest.approx((500.0, 800.0))
+    assert all(p.levels() == pytest.approx((100.0, 900.0)) for p in window.panes.values())
 
 
 def test_ct_presets_and_hu_readout(qtbot, window, ref_files):

@@ -86,11 +86,14 @@ def test_unwritable_path_gives_a_message(qtbot, window, ref_files, tmp_path):
     assert "out.png" in window.last_error and window.message_box.isVisible()
 
 
-def test_emitting_signals_does_not_drain_true(window):
+def test_calls_into_qt_do_not_drain_none_or_true(window):
     from medcomp_gui.gui.qt_compat import _Probe
 
     probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(2000):
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(5000):
+        probe.setObjectName("x")
         probe.fired.emit()
-    assert sys.getrefcount(True) > 1000 or sys.getrefcount(True) >= before
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    # Either the binding is sound (no change) or the reserve keeps the counts huge.
+    assert after == before or min(after) > 1 << 30

@@ -1,0 +1,52 @@
+"""A histogram of the current frame with the shared window drawn on it as a region.
+
+Dragging the region or its edges sets the window (``levels_dragged``, stored values);
+the main window converts it to centre/width and applies it to every pane.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+#: Bins of the histogram (over the frame's range of stored values).
+BINS = 256
+
+
+class QtWindowHistogram(pg.PlotWidget):
+    levels_dragged = Signal(float, float)  # low, high in stored values
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self.setMinimumHeight(90)
+        self.setMaximumHeight(130)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.getPlotItem().hideAxis("left")
+        self.getPlotItem().setMenuEnabled(False)
+        self.curve = self.plot(
+            [0, 1], [0], stepMode="center", fillLevel=0, brush=(90, 90, 90, 160), pen="k"
+        )
+        self.region = pg.LinearRegionItem(values=(0, 1), brush=(255, 170, 0, 60))
+        self.region.sigRegionChanged.connect(self._on_region)
+        self.addItem(self.region)
+        self._quiet = False
+
+    def set_frame(self, frame: np.ndarray) -> None:
+        """Histogram of ``frame`` (stored values), counts on a log scale."""
+        low, high = float(frame.min()), float(frame.max())
+        counts, edges = np.histogram(frame, bins=BINS, range=(low, max(high, low + 1.0)))
+        self.curve.setData(edges, np.log1p(counts))
+        self.setXRange(edges[0], edges[-1], padding=0.02)
+
+    def set_levels(self, low: float, high: float) -> None:
+        self._quiet = True
+        self.region.setRegion((low, high))
+        self._quiet = False
+
+    def _on_region(self) -> None:
+        if not self._quiet:
+            low, high = self.region.getRegion()
+            self.levels_dragged.emit(float(low), float(high))
