@@ -1,0 +1,1 @@
+"""Image filters: adaptive non-local means (:mod:`.anlm`), local noise maps (:mod:`.noise`)."""

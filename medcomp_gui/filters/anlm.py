@@ -60,11 +60,12 @@ class ANLMParams:
     rician: bool = False
 
 
-#: Defaults per DICOM modality; ``"*"`` for any other. MR magnitudes are Rician.
+#: Defaults per DICOM modality; ``"*"`` for any other. MR magnitudes are Rician. The
+#: strengths are the best of ``python benchmarks/denoise.py --tune`` per modality.
 MODALITY_DEFAULTS: dict[str, ANLMParams] = {
     "*": ANLMParams(),
-    "MR": ANLMParams(rician=True),
-    "CT": ANLMParams(),
+    "MR": ANLMParams(strength=0.8, rician=True),
+    "CT": ANLMParams(strength=1.3),
 }
 
 
@@ -106,20 +107,19 @@ def anlm(
     values = x.astype(np.float32)
     if rician and values.size and float(values.min()) < 0:
         raise ValueError("Rician correction needs magnitudes >= 0; use rician=False")
+    if strength == 0 or search_radius == 0 or x.size == 0:
+        return _to_stored(values, x.dtype, low, high)
     if sigma is None:
         sigma_map = noise_map(values, rician=rician)
     else:
         sigma_map = np.broadcast_to(np.asarray(sigma, dtype=np.float32), x.shape)
-    if strength == 0 or search_radius == 0 or x.size == 0:
-        estimate = values
-    else:
-        variance = np.square(np.maximum(sigma_map, np.float32(_SIGMA_FLOOR)))
-        h = strength * _H_PER_STRENGTH
-        estimate = _weighted_means(values, variance, patch_radius, search_radius, h, rician)
-        if rician:
-            estimate -= 2.0 * variance
-            np.maximum(estimate, 0.0, out=estimate)
-            np.sqrt(estimate, out=estimate)
+    variance = np.square(np.maximum(sigma_map, np.float32(_SIGMA_FLOOR)))
+    h = strength * _H_PER_STRENGTH
+    estimate = _weighted_means(values, variance, patch_radius, search_radius, h, rician)
+    if rician:
+        estimate -= 2.0 * variance
+        np.maximum(estimate, 0.0, out=estimate)
+        np.sqrt(estimate, out=estimate)
     return _to_stored(estimate, x.dtype, low, high)
 
 

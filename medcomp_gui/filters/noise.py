@@ -5,10 +5,13 @@ pseudo-residual (Immerkaer's mask, blind to straight edges and ramps), scaled so
 white noise of standard deviation sigma gives a residual of standard deviation sigma. In
 overlapping windows (side ``2 * block``, stride ``block``) the robust scale
 ``1.4826 * median(|residual|)`` gives sigma; the grid of window values is interpolated
-bilinearly back to every pixel. For MR magnitude images (``rician=True``) each window's
-value is the standard deviation of the Rician magnitude, which underestimates the
-Gaussian sigma of the underlying complex data at low SNR; Koay and Basser's correction
-(J Magn Reson 2006) recovers it from the window's mean signal.
+bilinearly back to every pixel. For MR magnitude images (``rician=True``) that spread is
+the Rician magnitude's, which underestimates the Gaussian sigma of the underlying complex
+data at low SNR: in signal-free windows (mean below 2.1 times the spread) sigma comes
+from the exact second moment ``E[x**2] = 2 sigma**2``, elsewhere from Koay and Basser's
+correction (J Magn Reson 2006) with the window's mean signal.
+
+scipy is imported only when a Rician correction is computed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 #: Turns the median absolute residual into a Gaussian standard deviation.
 _MAD_TO_SIGMA = 1.4826
@@ -95,6 +97,8 @@ def koay_sigma(magnitude_std: np.ndarray, magnitude_mean: np.ndarray) -> np.ndar
 
 def _xi(theta: np.ndarray) -> np.ndarray:
     """Koay and Basser's correction factor (variance of magnitude over sigma**2)."""
+    from scipy import special
+
     t2 = theta * theta
     q = t2 / 4.0
     bessel = (2.0 + t2) * special.i0e(q) + t2 * special.i1e(q)
