@@ -12,11 +12,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QSplitter,
     QWidget,
 )
 
@@ -89,11 +89,12 @@ class QtMainWindow(QMainWindow):
         panes_widget.setLayout(grid)
 
         self.controls = QtControlPanel()
-        splitter = QSplitter()
-        splitter.addWidget(panes_widget)
-        splitter.addWidget(self.controls)
-        splitter.setStretchFactor(0, 1)
-        self.setCentralWidget(splitter)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(2, 2, 2, 2)
+        row.addWidget(panes_widget, 1)
+        row.addWidget(self.controls)
+        self.setCentralWidget(central)
 
         self.pipeline = QtPanePipeline(self.panes, self)
         self.pipeline.image_loaded.connect(self._on_image_loaded)
