@@ -178,11 +178,16 @@ class QtMainWindow(QMainWindow):
 
     def add_paths(self, paths: list[Path]) -> None:
         """Add files (and the images in folders) to the list and show the first added."""
-        added = []
+        found = []
         for path in paths:
-            added.extend(image_files(path) if path.is_dir() else [path])
+            found.extend(image_files(path) if path.is_dir() else [path])
+        known = {p.resolve() for p in self.paths}
+        added = [p for p in dict.fromkeys(found) if p.resolve() not in known]
         if not added:
-            if paths:
+            if found:  # all already listed: show the first again
+                resolved = [p.resolve() for p in self.paths]
+                self.controls.file_list.setCurrentRow(resolved.index(found[0].resolve()))
+            elif paths:
                 self._on_load_failed(str(paths[0]), "no image files found")
             return
         first = len(self.paths)

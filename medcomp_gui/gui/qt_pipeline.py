@@ -112,6 +112,7 @@ class QtPanePipeline(QObject):
             return
         rank = min(rank, session.max_rank)
         self.measured.pop("svd", None)
+        self.svd_size.emit(f"file size at rank {rank}: measuring …")
         pane = self.panes["svd"]
         pane.state = "busy"
         self.runner.submit(

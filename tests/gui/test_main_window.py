@@ -165,6 +165,8 @@ def test_dropped_folder_fills_the_list_and_the_list_switches(qtbot, window, ref_
     drop(window, [folder])
     wait_settled(qtbot, window)
     assert window.controls.file_list.count() == len(ref_files)
+    drop(window, [folder, ref_files["12bit"]])  # already listed: nothing added twice
+    assert window.controls.file_list.count() == len(ref_files)
     target = window.paths.index(ref_files["ct_signed"])
     window.controls.file_list.setCurrentRow(target)
     qtbot.waitUntil(
