@@ -83,3 +83,17 @@ class ResidualBlock(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels}
+
+
+@keras.saving.register_keras_serializable("rwnet")
+class Gate(keras.layers.Layer):
+    """``alpha * x`` with one learned ``alpha`` per channel, starting at 0 (ReZero-style).
+
+    Lets a learned residual branch join an exact transform without perturbing it at first.
+    """
+
+    def build(self, shape):
+        self.alpha = self.add_weight(name="alpha", shape=(shape[-1],), initializer="zeros")
+
+    def call(self, x):
+        return x * self.alpha

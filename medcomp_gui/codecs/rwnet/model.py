@@ -1,11 +1,16 @@
 """The RWNet model: residual-wavelet analysis/synthesis transforms, gain units, priors.
 
-Analysis: four Haar steps (each a lossless 2x downsampling into 4 sub-bands) each followed
-by a convolution and a residual block, down to a latent ``y`` of ``latent`` channels at
-1/16 resolution. Synthesis mirrors it with inverse Haar steps. Rate control: one
-variable-rate model; quality level ``q`` (0-based here) multiplies the latent by a learned
-gain vector before rounding and by a learned inverse gain after. Entropy model: one
-factorised (per-channel, non-parametric) prior per level, as in Ballé et al. 2018.
+Analysis: ``y = P(x) + a * B(x)`` where ``P`` is the fixed 4-level Haar wavelet-packet
+transform (orthonormal, lossless: 256 sub-bands at 1/16 resolution) and ``B`` a learned
+branch of four Haar steps (lossless 2x downsampling into 4 sub-bands), each followed by a
+convolution and a residual block; ``a`` is a learned per-channel gate starting at 0.
+Synthesis mirrors it: ``x = P^-1(y) + a' * B'(y)`` with inverse Haar steps. So training
+starts from an exact transform coder and learns residual corrections.
+
+Rate control: one variable-rate model; quality level ``q`` (0-based here) multiplies the
+latent by a learned gain vector before rounding and by a learned inverse gain after.
+Entropy model: one factorised (per-channel, non-parametric) prior per level (Ballé et
+al. 2018, appendix 6.1).
 
 Images enter as ``(B, H, W, 1)`` float32 in [-0.5, 0.5], with H and W multiples of 16.
 Only ``keras.ops`` is used, so the model runs on the TensorFlow and the JAX backends.
@@ -20,7 +25,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from medcomp_gui.codecs.rwnet.layers import HaarAnalysis, HaarSynthesis, ResidualBlock
+from medcomp_gui.codecs.rwnet.layers import Gate, HaarAnalysis, HaarSynthesis, ResidualBlock
 
 PRIOR_FILTERS = (3, 3, 3)
 
@@ -48,7 +53,22 @@ class RWNetConfig:
         )
 
 
+def haar_path(x, levels: int = 4, prefix: str = "path"):
+    """The fixed 4-level Haar wavelet-packet transform: ``(B, H, W, 1) -> (B, H/16, W/16, 256)``."""
+    for i in range(levels):
+        x = HaarAnalysis(name=f"{prefix}_haar{i + 1}")(x)
+    return x
+
+
+def inverse_haar_path(y, levels: int = 4, prefix: str = "path"):
+    for i in range(levels):
+        y = HaarSynthesis(name=f"{prefix}_ihaar{levels - i}")(y)
+    return y
+
+
 def build_analysis(cfg: RWNetConfig) -> keras.Model:
+    """``y = haar_path(x) + gate * branch(x)``: an exact wavelet-packet transform plus a
+    learned residual branch (Haar steps, convolutions, residual blocks) that starts off."""
     c1, c2, c3 = cfg.channels
     x = keras.Input((None, None, 1), name="image")
     h = HaarAnalysis(name="haar1")(x)
@@ -61,11 +81,13 @@ def build_analysis(cfg: RWNetConfig) -> keras.Model:
     h = keras.layers.Conv2D(c3, 1, name="in3")(h)
     h = ResidualBlock(c3, name="res3")(h)
     h = HaarAnalysis(name="haar4")(h)
-    y = keras.layers.Conv2D(cfg.latent, 3, padding="same", name="latent")(h)
+    h = keras.layers.Conv2D(cfg.latent, 3, padding="same", name="latent")(h)
+    y = keras.layers.Add(name="add")([haar_path(x), Gate(name="gate")(h)])
     return keras.Model(x, y, name="analysis")
 
 
 def build_synthesis(cfg: RWNetConfig) -> keras.Model:
+    """``x = inverse_haar_path(y) + gate * branch(y)``, the mirror of the analysis."""
     c1, c2, c3 = cfg.channels
     y = keras.Input((None, None, cfg.latent), name="latent")
     h = keras.layers.Conv2D(4 * c3, 3, padding="same", name="out4")(y)
@@ -78,7 +100,8 @@ def build_synthesis(cfg: RWNetConfig) -> keras.Model:
     h = HaarSynthesis(name="ihaar2")(h)
     h = ResidualBlock(c1, name="res1")(h)
     h = keras.layers.Conv2D(4, 3, padding="same", name="out1")(h)
-    x = HaarSynthesis(name="ihaar1")(h)
+    h = HaarSynthesis(name="ihaar1")(h)
+    x = keras.layers.Add(name="add")([inverse_haar_path(y), Gate(name="gate")(h)])
     return keras.Model(y, x, name="synthesis")
 
 
@@ -90,21 +113,24 @@ class FactorizedPriors(keras.layers.Layer):
     ``(B, channels, n)`` for levels ``q`` of shape ``(B,)``.
     """
 
-    def __init__(self, levels: int, channels: int, init_scale: float = 10.0, **kwargs):
+    def __init__(self, levels: int, channels: int, init_scales=None, **kwargs):
         super().__init__(**kwargs)
-        self.levels, self.channels, self.init_scale = levels, channels, init_scale
+        self.levels, self.channels = levels, channels
+        self.init_scales = [float(v) for v in (init_scales or [10.0] * levels)]
 
     def build(self, shape=None):
         dims = (1, *PRIOR_FILTERS, 1)
-        scale = self.init_scale ** (1 / (len(PRIOR_FILTERS) + 1))
+        roots = np.array(self.init_scales) ** (1 / (len(PRIOR_FILTERS) + 1))
         self.matrices, self.biases, self.factors = [], [], []
         for i in range(len(PRIOR_FILTERS) + 1):
-            init = math.log(math.expm1(1 / scale / dims[i + 1]))
+            per_level = np.log(np.expm1(1 / roots / dims[i + 1])).astype("float32")
+            matrix_shape = (self.levels, self.channels, dims[i + 1], dims[i])
+            init = np.broadcast_to(per_level[:, None, None, None], matrix_shape).copy()
             self.matrices.append(
                 self.add_weight(
                     name=f"matrix{i}",
-                    shape=(self.levels, self.channels, dims[i + 1], dims[i]),
-                    initializer=keras.initializers.Constant(init),
+                    shape=matrix_shape,
+                    initializer=lambda shape, dtype=None, value=init: value,
                 )
             )
             self.biases.append(
@@ -149,7 +175,7 @@ class FactorizedPriors(keras.layers.Layer):
             **super().get_config(),
             "levels": self.levels,
             "channels": self.channels,
-            "init_scale": self.init_scale,
+            "init_scales": self.init_scales,
         }
 
 
@@ -161,12 +187,14 @@ class RWNet(keras.Model):
         self.cfg = cfg
         self.analysis = build_analysis(cfg)
         self.synthesis = build_synthesis(cfg)
-        self.priors = FactorizedPriors(cfg.levels, cfg.latent, name="priors")
-        self.priors.build()
         # gains start at 16 * sqrt(lambda_q / lambda_max): quantisation step ~ 1/sqrt(lambda)
-        top = max(cfg.lambdas)
-        start = np.array([math.log(16.0 * math.sqrt(lam / top)) for lam in cfg.lambdas])
+        # uniform quantiser of an orthonormal transform: MSE = step**2 / 12 = 1 / (2 ln2 lambda)
+        start = np.array([0.5 * math.log(2 * math.log(2) * lam / 12) for lam in cfg.lambdas])
         init = np.repeat(start[:, None], cfg.latent, axis=1).astype("float32")
+        # priors start about as wide as the latents they model (~4 gains at most)
+        scales = [max(2.0, 4 * math.exp(v)) for v in start]
+        self.priors = FactorizedPriors(cfg.levels, cfg.latent, scales, name="priors")
+        self.priors.build()
         self.log_gain = self.add_weight(
             name="log_gain",
             shape=(cfg.levels, cfg.latent),

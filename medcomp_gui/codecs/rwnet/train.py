@@ -41,6 +41,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export-minutes", type=float, default=15.0)
     parser.add_argument("--export-to", default=None, help="also write model files here")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--prior-lr-factor",
+        type=float,
+        default=10.0,
+        help="learning rate of the priors relative to --lr",
+    )
+    parser.add_argument(
+        "--prior-warmup",
+        type=int,
+        default=300,
+        help="first steps train only the priors (transforms frozen)",
+    )
 
 
 # ---------------------------------------------------------------- data sampling
@@ -144,16 +156,24 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = RWNetConfig()
     model = RWNet(cfg)
+    prior_vars = list(model.priors.trainable_variables)
+    prior_ids = {id(v) for v in prior_vars}
+    main_vars = [v for v in model.trainable_variables if id(v) not in prior_ids]
     optimizer = keras.optimizers.Adam(args.lr, clipnorm=1.0)
-    optimizer.build(model.trainable_variables)
+    optimizer.build(main_vars)
+    prior_optimizer = keras.optimizers.Adam(args.lr * args.prior_lr_factor, clipnorm=1.0)
+    prior_optimizer.build(prior_vars)
     state = {"step": 0, "ema": [0.0] * cfg.levels, "seconds": 0.0}
     if args.resume and (ckpt / "state.json").is_file():
         model.load_weights(ckpt / "model.weights.h5")
         with np.load(ckpt / "optimizer.npz", allow_pickle=False) as opt:
             for i, var in enumerate(optimizer.variables):
                 var.assign(opt[f"v{i}"])
+            for i, var in enumerate(prior_optimizer.variables):
+                var.assign(opt[f"p{i}"])
         state = json.loads((ckpt / "state.json").read_text())
         optimizer.learning_rate.assign(args.lr)
+        prior_optimizer.learning_rate.assign(args.lr * args.prior_lr_factor)
         print(f"resumed at step {state['step']}", flush=True)
     elif args.init:
         model.load_weights(args.init)
@@ -165,17 +185,26 @@ def run(args: argparse.Namespace) -> int:
     lambdas = tf.constant(cfg.lambdas, tf.float32)
     pixels = float(args.patch * args.patch)
 
-    @tf.function(reduce_retracing=True)
-    def train_step(x, q, weight):
-        with tf.GradientTape() as tape:
-            x_hat, bits = model(x, q, training=True)
-            mse = tf.reduce_mean(tf.square(x_hat - x), axis=(1, 2, 3))
-            bpp = bits / pixels
-            per_image = bpp + tf.gather(lambdas, q) * mse
-            loss = tf.reduce_mean(per_image * weight)
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        return per_image, bpp, mse
+    def make_step(transform: bool):
+        @tf.function(reduce_retracing=True)
+        def step(x, q, weight):
+            with tf.GradientTape() as tape:
+                x_hat, bits = model(x, q, training=True)
+                mse = tf.reduce_mean(tf.square(x_hat - x), axis=(1, 2, 3))
+                bpp = bits / pixels
+                per_image = bpp + tf.gather(lambdas, q) * mse
+                loss = tf.reduce_mean(per_image * weight)
+            grads = tape.gradient(loss, main_vars + prior_vars)
+            if transform:
+                pairs = zip(grads[: len(main_vars)], main_vars, strict=True)
+                optimizer.apply_gradients(pairs)
+            pairs = zip(grads[len(main_vars) :], prior_vars, strict=True)
+            prior_optimizer.apply_gradients(pairs)
+            return per_image, bpp, mse
+
+        return step
+
+    train_step, prior_step = make_step(True), make_step(False)
 
     @tf.function(reduce_retracing=True)
     def eval_step(x, q):
@@ -200,7 +229,9 @@ def run(args: argparse.Namespace) -> int:
     def save_checkpoint() -> None:
         model.save_weights(ckpt / "tmp.weights.h5")
         with open(ckpt / "tmp-optimizer.npz", "wb") as fh:
-            np.savez(fh, **{f"v{i}": v.numpy() for i, v in enumerate(optimizer.variables)})
+            arrays = {f"v{i}": v.numpy() for i, v in enumerate(optimizer.variables)}
+            arrays.update({f"p{i}": v.numpy() for i, v in enumerate(prior_optimizer.variables)})
+            np.savez(fh, **arrays)
         (ckpt / "tmp-state.json").write_text(json.dumps(state))
         (ckpt / "tmp.weights.h5").replace(ckpt / "model.weights.h5")
         (ckpt / "tmp-optimizer.npz").replace(ckpt / "optimizer.npz")
@@ -230,7 +261,8 @@ def run(args: argparse.Namespace) -> int:
         x = sampler.batch(args.batch)
         q = sampler.rng.integers(0, cfg.levels, size=args.batch)
         weight = np.where(ema[q] > 0, 1.0 / np.maximum(ema[q], 1e-6), 1e-3).astype(np.float32)
-        per_image, _, _ = train_step(tf.constant(x), tf.constant(q, tf.int32), tf.constant(weight))
+        step = train_step if state["step"] >= args.prior_warmup else prior_step
+        per_image, _, _ = step(tf.constant(x), tf.constant(q, tf.int32), tf.constant(weight))
         per_image = per_image.numpy()
         for qi, value in zip(q, per_image, strict=True):
             if math.isfinite(value):
