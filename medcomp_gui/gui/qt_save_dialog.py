@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from medcomp_gui.gui.qt_main_window import QtMainWindow
 
 
+#: Where an optional parameter's box starts (it is used only when ticked).
+START_VALUES = {"psnr": 45.0, "ratio": 10.0, "near": 2, "distance": 1.0}
+
+
 def codec_availability(name: str, rwnet_info: tuple[list[Any], str | None] | None) -> str | None:
     """Why ``name`` cannot be used now, or None. RWNet's answer comes from the
     background probe (never import TensorFlow on the GUI thread)."""
@@ -79,14 +83,9 @@ class _ParamRow:
                 spec.high if spec.high is not None else 1e9,
             )
         if isinstance(self.editor, QSpinBox | QDoubleSpinBox):
-            start = (
-                value
-                if value is not None
-                else spec.default
-                if spec.default is not None
-                else spec.low or 0
-            )
-            self.editor.setValue(start)
+            fallback = START_VALUES.get(spec.name, spec.low or 0)
+            start = value if value is not None else spec.default
+            self.editor.setValue(start if start is not None else fallback)
         self.use.setChecked(value is not None or spec.default is not None)
         self.editor.setToolTip(spec.help)
 
