@@ -132,7 +132,8 @@ class SVDSession:
 
 
 def rwnet_probe() -> tuple[list[Any], str | None]:
-    """RWNet's quality levels and ``None``, or ``[]`` and why it is not available.
+    """RWNet's quality levels (its default first) and ``None``, or ``[]`` and why it is
+    not available.
 
     Imports the codec (and so TensorFlow, lazily): call it in a worker thread.
     """
@@ -143,7 +144,12 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
         missing = codec.availability()
         if missing is not None:
             return [], missing
-        return list(getattr(codec, "qualities", ())), None
+        qualities = list(getattr(codec, "qualities", ()))
+        default = next((p.default for p in codec.params if p.name == "quality"), None)
+        if default in qualities:
+            qualities.remove(default)
+            qualities.insert(0, default)
+        return qualities, None
     except Exception as exc:  # the codec is being built: any failure is "not available"
         return [], error_reason(exc)
 

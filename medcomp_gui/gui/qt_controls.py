@@ -185,9 +185,10 @@ class QtControlPanel(QWidget):
     def set_rwnet(self, qualities: list[Any], reason: str | None) -> None:
         self.rwnet_combo.blockSignals(True)
         self.rwnet_combo.clear()
-        for q in qualities:
+        for q in sorted(qualities):
             self.rwnet_combo.addItem(str(q), q)
-        self.rwnet_combo.setCurrentIndex(len(qualities) // 2)
+        if qualities:  # the first is the codec's default
+            self.rwnet_combo.setCurrentIndex(self.rwnet_combo.findData(qualities[0]))
         self.rwnet_combo.blockSignals(False)
         self.rwnet_combo.setEnabled(bool(qualities))
         self.rwnet_status.setText(f"not available: {reason}" if reason else "ready")

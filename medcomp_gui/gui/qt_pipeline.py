@@ -253,7 +253,7 @@ class QtPanePipeline(QObject):
         self.rwnet_info = info
         qualities, reason = info
         if qualities and self.rwnet_quality is None:
-            self.rwnet_quality = qualities[len(qualities) // 2]
+            self.rwnet_quality = qualities[0]  # the codec's default
         self.rwnet_probed.emit(qualities, reason)
         if self.image is not None:
             self._start_rwnet()

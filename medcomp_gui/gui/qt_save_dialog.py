@@ -172,7 +172,9 @@ class QtSaveDialog(QDialog):
             "rwnet": {"quality": pipeline.rwnet_quality},
         }.get(name, {})
         choices = (
-            {"quality": pipeline.rwnet_info[0]} if name == "rwnet" and pipeline.rwnet_info else {}
+            {"quality": sorted(pipeline.rwnet_info[0])}
+            if name == "rwnet" and pipeline.rwnet_info
+            else {}
         )
         try:
             specs = get_codec(name).params if name != "rwnet" or pipeline.rwnet_info else ()

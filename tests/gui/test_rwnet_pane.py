@@ -1,0 +1,78 @@
+"""The RWNet pane: filled when the codec works, a clear reason when it does not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medcomp_gui import api
+from medcomp_gui.gui import compute
+
+from .conftest import WAIT_MS, wait_settled
+
+
+@pytest.fixture
+def make_window(qtbot):
+    from medcomp_gui.gui.qt_main_window import QtMainWindow
+
+    made = []
+
+    def make():
+        win = QtMainWindow()
+        qtbot.addWidget(win)
+        win.show()
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.close()
+        assert win.pipeline.runner.pool.waitForDone(WAIT_MS)
+
+
+def test_available_rwnet_fills_its_pane_with_measured_figures(
+    qtbot, make_window, ref_files, monkeypatch
+):
+    # Stand-in for a trained model: the pane must show what the codec's bytes decode to.
+    monkeypatch.setattr(compute, "rwnet_probe", lambda: ([3, 1, 2], None))
+    asked = []
+
+    def fake_measure(source, original, quality):
+        asked.append(quality)
+        return compute.measure_bytes(
+            original, api.compress(source, "jpegls", near=quality), f"quality {quality}"
+        )
+
+    monkeypatch.setattr(compute, "rwnet_measure", fake_measure)
+    window = make_window()
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    pane = window.panes["rwnet"]
+    assert pane.state == "ready" and asked == [3]
+    assert (
+        window.controls.rwnet_combo.currentData() == 3 and window.controls.rwnet_combo.isEnabled()
+    )
+    assert pane.caption.text().startswith("RWNet quality 3 · ")
+    window.controls.rwnet_combo.setCurrentIndex(window.controls.rwnet_combo.findData(1))
+    wait_settled(qtbot, window)
+    assert asked[-1] == 1 and "quality 1" in pane.caption.text()
+    data = api.compress(window.pipeline.image, "jpegls", near=1)
+    np.testing.assert_array_equal(pane.frame, api.decompress(data).pixels)
+
+
+def test_failing_rwnet_shows_not_available_and_the_rest_works(
+    qtbot, make_window, ref_files, monkeypatch
+):
+    monkeypatch.setattr(compute, "rwnet_probe", lambda: ([4], None))
+
+    def broken(*_args):
+        raise RuntimeError("graph construction failed")
+
+    monkeypatch.setattr(compute, "rwnet_measure", broken)
+    window = make_window()
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    pane = window.panes["rwnet"]
+    assert pane.state == "error"
+    assert "not available: graph construction failed" in pane.caption.text()
+    assert window.panes["svd"].state == "ready"
