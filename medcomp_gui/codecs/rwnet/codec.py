@@ -5,7 +5,7 @@ Importing this module imports neither TensorFlow nor Keras; the trained model (s
 
 Payload (version 1), all little-endian::
 
-    b"RWN" u8 version | u8 quality | u8 latent channels | u16 0 | u32 frames | u32 rows
+    b"RWN" u8 version | u8 quality | u8 0 | u16 latent channels | u32 frames | u32 rows
     | u32 cols | per frame: u32 length, frame stream (:mod:`.entropy`)
 
 ``Encoded.extra``: ``model_id``, ``model_hash``, ``normalisation`` (per frame ``low`` and
@@ -39,7 +39,7 @@ from medcomp_gui.imaging.image import MedicalImage
 MAGIC = b"RWN"
 VERSION = 1
 LEVELS = 8
-_HEAD = struct.Struct("<3sBBBHIII")
+_HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
 _U32 = struct.Struct("<I")
 STRIDE = 16
 
@@ -98,11 +98,11 @@ def _load(folder: Path) -> LoadedModel:
     spec_y = tf.TensorSpec((1, None, None, cfg.latent), tf.float32)
     spec_q = tf.TensorSpec((), tf.int32)
 
-    @tf.function(input_signature=[spec_x, spec_q])
+    @tf.function(input_signature=[spec_x, spec_q], autograph=False)
     def analysis(x, q):
         return tf.round(net.analysis(x) * gain[q])
 
-    @tf.function(input_signature=[spec_y, spec_q])
+    @tf.function(input_signature=[spec_y, spec_q], autograph=False)
     def synthesis(y, q):
         return net.synthesis(y * inv_gain[q])
 
@@ -156,7 +156,7 @@ class RWNetCodec:
             lows.append(low)
             highs.append(high)
         head = _HEAD.pack(
-            MAGIC, VERSION, level + 1, model.tables.channels, 0, image.n_frames, rows, cols
+            MAGIC, VERSION, level + 1, 0, model.tables.channels, image.n_frames, rows, cols
         )
         payload = head + b"".join(_U32.pack(len(s)) + s for s in streams)
         extra = {
@@ -224,7 +224,7 @@ def _split(
     """(0-based level, frame streams), every header field checked before any allocation."""
     if len(payload) < _HEAD.size:
         raise CodecError("RWNet payload truncated")
-    magic, version, quality, latent, _, frames, p_rows, p_cols = _HEAD.unpack_from(payload)
+    magic, version, quality, _, latent, frames, p_rows, p_cols = _HEAD.unpack_from(payload)
     if magic != MAGIC:
         raise CodecError("not an RWNet payload")
     if version != VERSION:

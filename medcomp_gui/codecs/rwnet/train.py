@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     pixels = float(args.patch * args.patch)
 
     def make_step(transform: bool):
-        @tf.function(reduce_retracing=True)
+        @tf.function(reduce_retracing=True, autograph=False)
         def step(x, q, weight):
             with tf.GradientTape() as tape:
                 x_hat, bits = model(x, q, training=True)
@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
 
     train_step, prior_step = make_step(True), make_step(False)
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, autograph=False)
     def eval_step(x, q):
         x_hat, bits = model(x, q, training=False)
         mse = tf.reduce_mean(tf.square(tf.clip_by_value(x_hat, -0.5, 0.5) - x), axis=(1, 2, 3))
