@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from reference_images import REFERENCES, write_reference
 
 from medcomp_gui import api
 from medcomp_gui.gui import compute, display
@@ -184,3 +185,16 @@ def test_corrupt_file_gives_a_message(qtbot, window, tmp_path):
     assert "broken.dcm" in window.last_error
     assert window.message_box is not None and window.message_box.isVisible()
     assert window.panes["original"].state == "error"
+
+
+@pytest.mark.parametrize("ref", REFERENCES, ids=lambda r: r.id)
+def test_every_reference_image_fills_the_panes(qtbot, window, tmp_path, ref):
+    window.add_paths([write_reference(ref, tmp_path)])
+    wait_settled(qtbot, window)
+    assert window.last_error is None
+    for name in ("original", "anlm", "svd"):
+        assert window.panes[name].state == "ready", (name, window.panes[name].caption.text())
+    window.toggle_difference()
+    window.controls.rank_slider.setValue(window.controls.rank_slider.maximum())
+    wait_settled(qtbot, window)
+    assert window.panes["svd"].state == "ready"
