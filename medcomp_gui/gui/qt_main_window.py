@@ -306,7 +306,7 @@ class QtMainWindow(QMainWindow):
         self.rd_window.show()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self.pipeline.shutdown()
         if self.rd_window is not None:
-            self.rd_window.close()
+            self.rd_window.close()  # stops its sweep at the next point
+        self.pipeline.shutdown()
         super().closeEvent(event)

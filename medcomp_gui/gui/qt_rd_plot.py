@@ -5,12 +5,14 @@ codec (``compare.compare``, computed in a worker), the panes' current settings m
 from __future__ import annotations
 
 import math
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from medcomp_gui.codecs import codec_names
+from medcomp_gui.errors import MedcompError
 from medcomp_gui.gui import compute
 
 if TYPE_CHECKING:
@@ -23,6 +25,11 @@ COLOURS = {
     "svd": "#ff7f0e",
     "rwnet": "#d62728",
 }
+
+
+class SweepStopped(MedcompError):
+    """Raised in the worker to end a sweep nobody waits for any more (on purpose, so
+    reported as a message, not as a bug)."""
 
 
 def rd_codecs(rwnet_info: tuple[list[Any], str | None] | None) -> list[str]:
@@ -58,11 +65,18 @@ class QtRDPlotWindow(QWidget):
         codecs = rd_codecs(pipeline.rwnet_info)
         emit = pipeline.runner.progress.emit
         sweep_image = self.image
+        self.stop = threading.Event()
+        stop = self.stop
+
+        def progress(text: str) -> None:
+            if stop.is_set():  # the window was closed: end the sweep at the next point
+                raise SweepStopped("rate-distortion sweep stopped")
+            emit(f"RD sweep: {text}")
 
         def work():
             from medcomp_gui.compare import compare
 
-            return compare(sweep_image, codecs, progress=lambda text: emit(f"RD sweep: {text}"))
+            return compare(sweep_image, codecs, progress=progress)
 
         pipeline.runner.progress.connect(self._on_progress)
         pipeline.runner.submit("rd", work, self.show_rows, self._on_error)
@@ -122,5 +136,6 @@ class QtRDPlotWindow(QWidget):
             )
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.stop.set()
         self.pipeline.runner.cancel("rd")
         super().closeEvent(event)

@@ -23,3 +23,14 @@ def test_rwnet_is_swept_only_when_available():
     assert "rwnet" not in rd_codecs(([], "missing weights"))
     assert "rwnet" not in rd_codecs(None)
     assert "rwnet" in rd_codecs(([1, 2], None))
+
+
+def test_closing_the_window_stops_the_sweep(qtbot, window, ref_files):
+    window.add_paths([ref_files["odd_511x257"]])
+    wait_settled(qtbot, window)
+    window.show_rd_plot()
+    rd = window.rd_window
+    rd.close()
+    assert rd.stop.is_set()
+    assert window.pipeline.runner.pool.waitForDone(20000)
+    assert rd.rows is None
