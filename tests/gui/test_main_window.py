@@ -195,6 +195,6 @@ def test_every_reference_image_fills_the_panes(qtbot, window, tmp_path, ref):
     for name in ("original", "anlm", "svd"):
         assert window.panes[name].state == "ready", (name, window.panes[name].caption.text())
     window.toggle_difference()
-    window.controls.rank_slider.setValue(window.controls.rank_slider.maximum())
+    window.controls.rank_slider.setValue(min(window.controls.rank_slider.maximum(), 64))
     wait_settled(qtbot, window)
     assert window.panes["svd"].state == "ready"
