@@ -187,7 +187,7 @@ def _strip_means(
     """Weighted means of one strip; inputs padded by ``pad`` on every side."""
     rows_p, cols_p = padded.shape
     pr = patch_radius
-    patch_pixels = np.float32((2 * pr + 1) ** 2)
+    scale = np.float32((2 * pr + 1) ** 2) / neg_inv_h2
     wsum = np.zeros((rows_p, cols_p), dtype=np.float32)
     vsum = np.zeros((rows_p, cols_p), dtype=np.float32)
     wmax = np.zeros((rows_p, cols_p), dtype=np.float32)
@@ -208,23 +208,26 @@ def _strip_means(
         n_rows = h_rows - 2 * pr
         n_cols = w_cols - 2 * pr
         c = col_sum[:n_rows, :w_cols]
-        np.copyto(c, d[:n_rows])
-        for k in range(1, 2 * pr + 1):
-            np.add(c, d[k : k + n_rows], out=c)
         dd = dist[:n_rows, :n_cols]
-        np.copyto(dd, c[:, :n_cols])
-        for k in range(1, 2 * pr + 1):
-            np.add(dd, c[:, k : k + n_cols], out=dd)
+        if pr:
+            np.add(d[:n_rows], d[1 : 1 + n_rows], out=c)
+            for k in range(2, 2 * pr + 1):
+                np.add(c, d[k : k + n_rows], out=c)
+            np.add(c[:, :n_cols], c[:, 1 : 1 + n_cols], out=dd)
+            for k in range(2, 2 * pr + 1):
+                np.add(dd, c[:, k : k + n_cols], out=dd)
+        else:
+            np.copyto(dd, d)
         # a and b positions of the patch centres
         ia = (slice(pr, pr + n_rows), slice(a0 + pr, a0 + pr + n_cols))
         ib = (slice(dy + pr, dy + pr + n_rows), slice(b0 + pr, b0 + pr + n_cols))
+        # w = exp(-max(D / (k (var_a + var_b)) - 1, 0) / h**2) times the constant
+        # exp(1 / h**2), which cancels in the weighted mean: exp(min(-D / (k h**2 s), -1/h**2))
         s = tmp[:n_rows, :n_cols]
         np.add(padded_var[ia], padded_var[ib], out=s)
-        np.multiply(s, patch_pixels, out=s)
+        np.multiply(s, scale, out=s)
         np.divide(dd, s, out=dd)
-        np.subtract(dd, np.float32(1.0), out=dd)
-        np.maximum(dd, np.float32(0.0), out=dd)
-        np.multiply(dd, neg_inv_h2, out=dd)
+        np.minimum(dd, neg_inv_h2, out=dd)
         np.exp(dd, out=dd)
         w = dd
         wsum[ia] += w
@@ -236,7 +239,7 @@ def _strip_means(
         np.multiply(w, averaged[ia], out=s)
         vsum[ib] += s
     centre = (slice(pad, rows_p - pad), slice(pad, cols_p - pad))
-    self_weight = np.maximum(wmax[centre], np.float32(1e-6))
+    self_weight = np.maximum(wmax[centre], np.float32(1e-6) * np.exp(neg_inv_h2))
     numerator = vsum[centre] + self_weight * averaged[centre]
     return numerator / (wsum[centre] + self_weight)
 
