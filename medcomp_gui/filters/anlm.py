@@ -239,7 +239,8 @@ def _strip_means(
         np.multiply(w, averaged[ia], out=s)
         vsum[ib] += s
     centre = (slice(pad, rows_p - pad), slice(pad, cols_p - pad))
-    self_weight = np.maximum(wmax[centre], np.float32(1e-6) * np.exp(neg_inv_h2))
+    # floor: with tiny strengths every weight underflows and the pixel keeps its value
+    self_weight = np.maximum(wmax[centre], np.float32(1e-30))
     numerator = vsum[centre] + self_weight * averaged[centre]
     return numerator / (wsum[centre] + self_weight)
 

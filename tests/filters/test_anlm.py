@@ -170,6 +170,10 @@ def test_no_nan_with_extreme_contrast_and_float_input() -> None:
     assert np.abs(out - checker).max() < 1.0
     noisy = noisy_uint16(phantom(64), 300.0).astype(np.float32)
     assert np.all(np.isfinite(anlm(noisy, low=0, high=4095, rician=True)))
+    # weights that all underflow leave the pixel as it was
+    faint = anlm(noisy, low=0, high=4095, strength=0.01)
+    assert np.all(np.isfinite(faint))
+    assert np.abs(faint - noisy).max() < 1.0
     assert np.all(np.isfinite(noise_map(np.zeros((5, 3)))))
 
 
