@@ -1,13 +1,14 @@
 """Rate-distortion of RWNet against JPEG 2000 on the WG04 grey originals (evaluation only).
 
 For each image (693, MR2, RG1, RG3 ``_UNCR`` from pydicom-data): RWNet at every quality
-level, JPEG 2000 (OpenJPEG, PSNR-targeted) over a sweep that covers RWNet's PSNR range;
+level, JPEG 2000 (OpenJPEG, PSNR-targeted) over a fixed sweep of PSNR targets;
 bpp of the whole .mcz file (DESIGN.md), PSNR over stored values, BD-rate of RWNet against
 JPEG 2000 (``medcomp_gui.metrics.bd_rate``), RWNet encode/decode seconds and the
 process's peak memory. Writes ``benchmarks/results/rd_wg04.{md,json}`` and, when
 matplotlib is installed, one ``rd_<image>.png`` per image.
 
 Usage: .venv/bin/python benchmarks/rd.py [--images MR2 ...] [--out benchmarks/results]
+       [--j2k-only]  (writes rd_wg04_j2k.json)  [--reuse-j2k benchmarks/results/rd_wg04_j2k.json]
 """
 
 from __future__ import annotations
@@ -52,8 +53,7 @@ def measure(image, codec: str, **params) -> dict:
     }
 
 
-def run_image(name: str, path: str, j2k_points: int) -> dict:
-    image = load_image(path)
+def run_rwnet(name: str, image) -> list[dict]:
     rwnet = get_codec("rwnet")
     measure(image, "rwnet", quality=1)  # warm-up: model load and tracing
     rows = [measure(image, "rwnet", quality=q) for q in rwnet.qualities]
@@ -63,34 +63,31 @@ def run_image(name: str, path: str, j2k_points: int) -> dict:
             f"enc {r['encode_s']:.2f}s dec {r['decode_s']:.2f}s",
             flush=True,
         )
-    psnrs = [r["psnr"] for r in rows if np.isfinite(r["psnr"])]
-    targets = np.linspace(min(psnrs) - 1, max(psnrs) + 1, j2k_points)
-    j2k = []
+    return rows
+
+
+def run_j2k(name: str, image, targets: list[float]) -> list[dict]:
+    rows = []
     for target in targets:
-        r = measure(image, "jpeg2000", psnr=round(float(target), 2))
+        r = measure(image, "jpeg2000", psnr=float(target))
         print(
             f"{name} jpeg2000 psnr>={target:.1f}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB", flush=True
         )
-        j2k.append(r)
+        rows.append(r)
+    return rows
+
+
+def bd(rows: list[dict], j2k: list[dict]) -> float | None:
     try:
-        bd = metrics.bd_rate(
+        return metrics.bd_rate(
             [r["bpp"] for r in j2k],
             [r["psnr"] for r in j2k],
             [r["bpp"] for r in rows],
             [r["psnr"] for r in rows],
         )
     except ValueError as exc:
-        bd = None
-        print(f"{name}: no BD-rate ({exc})")
-    return {
-        "image": name,
-        "file": os.path.basename(path),
-        "shape": list(image.pixels.shape),
-        "bits_stored": image.bits_stored,
-        "rwnet": rows,
-        "jpeg2000": j2k,
-        "bd_rate_rwnet_vs_j2k": bd,
-    }
+        print(f"no BD-rate ({exc})")
+        return None
 
 
 def plot(result: dict, out: Path) -> None:
@@ -166,28 +163,51 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", nargs="+", default=list(IMAGES), choices=list(IMAGES))
-    parser.add_argument("--j2k-points", type=int, default=8)
+    parser.add_argument(
+        "--j2k-targets", nargs="+", type=float, default=[float(t) for t in range(26, 78, 3)]
+    )
+    parser.add_argument("--reuse-j2k", default=None, help="take jpeg2000 rows from this rd json")
+    parser.add_argument("--j2k-only", action="store_true", help="jpeg2000 sweep only")
     parser.add_argument("--out", default="benchmarks/results")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    reused = {}
+    if args.reuse_j2k:
+        for res in json.loads(Path(args.reuse_j2k).read_text())["results"]:
+            reused[res["image"]] = res["jpeg2000"]
     results = []
     for name in args.images:
         path = get_testdata_file(IMAGES[name])
         if path is None:
             raise SystemExit("pydicom-data is needed: pip install pydicom-data")
-        result = run_image(name, path, args.j2k_points)
+        image = load_image(path)
+        j2k = reused.get(name) or run_j2k(name, image, args.j2k_targets)
+        rows = [] if args.j2k_only else run_rwnet(name, image)
+        result = {
+            "image": name,
+            "file": os.path.basename(path),
+            "shape": list(image.pixels.shape),
+            "bits_stored": image.bits_stored,
+            "rwnet": rows,
+            "jpeg2000": j2k,
+            "bd_rate_rwnet_vs_j2k": bd(rows, j2k) if rows else None,
+        }
         results.append(result)
-        plot(result, out)
-    from medcomp_gui.codecs.rwnet import store
-
-    model = json.loads(store.paths(store.default_dir())["config"].read_text())
+        if rows:
+            plot(result, out)
     command = "python benchmarks/rd.py " + " ".join(sys.argv[1:])
-    (out / "rd_wg04.json").write_text(
-        json.dumps({"command": command, "model": model, "results": results}, indent=1)
-    )
-    write_markdown(results, out, command.strip(), model)
-    print((out / "rd_wg04.md").read_text())
+    model = {}
+    if not args.j2k_only:
+        from medcomp_gui.codecs.rwnet import store
+
+        model = json.loads(store.paths(store.default_dir())["config"].read_text())
+    name = "rd_wg04_j2k.json" if args.j2k_only else "rd_wg04.json"
+    payload = {"command": command.strip(), "model": model, "results": results}
+    (out / name).write_text(json.dumps(payload, indent=1))
+    if not args.j2k_only:
+        write_markdown(results, out, command.strip(), model)
+        print((out / "rd_wg04.md").read_text())
     return 0
 
 

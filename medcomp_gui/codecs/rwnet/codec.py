@@ -74,7 +74,12 @@ def load_model(folder: Path | None = None) -> LoadedModel:
     folder = Path(folder or store.default_dir()).resolve()
     with _LOCK:
         if folder not in _CACHE:
-            _CACHE[folder] = _load(folder)
+            try:
+                _CACHE[folder] = _load(folder)
+            except CodecError:
+                raise
+            except Exception as exc:  # damaged or foreign model files
+                raise CodecError(f"cannot load the RWNet model in {folder}: {exc}") from exc
         return _CACHE[folder]
 
 
