@@ -15,6 +15,12 @@ from PySide6.QtWidgets import QWidget
 BINS = 256
 
 
+def frame_histogram(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and bin edges of ``frame``'s stored values (run in a worker)."""
+    low, high = float(frame.min()), float(frame.max())
+    return np.histogram(frame, bins=BINS, range=(low, max(high, low + 1.0)))
+
+
 class QtWindowHistogram(pg.PlotWidget):
     levels_dragged = Signal(float, float)  # low, high in stored values
 
@@ -26,18 +32,14 @@ class QtWindowHistogram(pg.PlotWidget):
         self.hideButtons()
         self.getPlotItem().hideAxis("left")
         self.getPlotItem().setMenuEnabled(False)
-        self.curve = self.plot(
-            [0, 1], [0], stepMode="center", fillLevel=0, brush=(90, 90, 90, 160), pen="k"
-        )
+        self.curve = self.plot([0, 1], [0], stepMode="center", pen=pg.mkPen((60, 60, 60), width=1))
         self.region = pg.LinearRegionItem(values=(0, 1), brush=(255, 170, 0, 60))
         self.region.sigRegionChanged.connect(self._on_region)
         self.addItem(self.region)
         self._quiet = False
 
-    def set_frame(self, frame: np.ndarray) -> None:
-        """Histogram of ``frame`` (stored values), counts on a log scale."""
-        low, high = float(frame.min()), float(frame.max())
-        counts, edges = np.histogram(frame, bins=BINS, range=(low, max(high, low + 1.0)))
+    def set_counts(self, counts: np.ndarray, edges: np.ndarray) -> None:
+        """Show a histogram from :func:`frame_histogram` (counts on a log scale)."""
         self.curve.setData(edges, np.log1p(counts))
         self.setXRange(edges[0], edges[-1], padding=0.02)
 

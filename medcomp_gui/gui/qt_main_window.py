@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from medcomp_gui.gui import display
 from medcomp_gui.gui.qt_compat import guard_singleton_refcounts
 from medcomp_gui.gui.qt_controls import QtControlPanel
+from medcomp_gui.gui.qt_histogram import frame_histogram
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_pipeline import QtPanePipeline
 from medcomp_gui.imaging.image import MedicalImage, WindowPreset
@@ -219,11 +220,11 @@ class QtMainWindow(QMainWindow):
         )
         self.presets = display.presets_for(image)
         self.controls.set_presets(self.presets)
-        self.controls.histogram.set_frame(image.frames[0])
+        self._update_histogram(image.frames[0])
         lut = display.grey_lut(display.is_inverted(image))
         for pane in self.panes.values():
             pane.set_lut(lut)
-        if self.presets and image.modality.upper() != "CT":
+        if image.windows:
             self.apply_preset(0)
         else:
             self.auto_window()
@@ -249,7 +250,14 @@ class QtMainWindow(QMainWindow):
 
     def _on_frame(self, frame: int) -> None:
         if self.pipeline.image is not None:
-            self.controls.histogram.set_frame(self.pipeline.image.frames[frame])
+            self._update_histogram(self.pipeline.image.frames[frame])
+
+    def _update_histogram(self, frame) -> None:
+        self.pipeline.runner.submit(
+            "histogram",
+            lambda: frame_histogram(frame),
+            lambda r: self.controls.histogram.set_counts(*r),
+        )
 
     def apply_preset(self, index: int) -> None:
         if 0 <= index < len(self.presets):
