@@ -18,7 +18,7 @@ from medcomp_gui.gui import compute, display, report
 def test_svd_session_writes_the_bytes_of_api_compress(tmp_path, ref):
     image = api.load_image(write_reference(ref, tmp_path))
     session = compute.SVDSession(image)
-    for rank in (1, 3, session.max_rank // 8 + 1, session.max_rank):
+    for rank in (1, 3, session.max_rank // 8 + 1, min(session.max_rank, 48)):
         assert session.file_bytes(rank) == api.compress(image, "svd", rank=rank), rank
 
 

@@ -26,7 +26,7 @@ def test_rwnet_is_swept_only_when_available():
 
 
 def test_closing_the_window_stops_the_sweep(qtbot, window, ref_files):
-    window.add_paths([ref_files["odd_511x257"]])
+    window.add_paths([ref_files["12bit"]])
     wait_settled(qtbot, window)
     window.show_rd_plot()
     rd = window.rd_window

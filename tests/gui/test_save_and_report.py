@@ -7,6 +7,7 @@ import io
 import sys
 
 import pytest
+from reference_images import Reference, write_reference
 
 from medcomp_gui import api
 from medcomp_gui.gui import report
@@ -49,8 +50,8 @@ def test_save_writes_the_file_the_report_describes(
     )
 
 
-def test_report_warns_above_the_guideline_and_exports(qtbot, window, ref_files, tmp_path):
-    window.add_paths([ref_files["odd_511x257"]])
+def test_report_warns_above_the_guideline_and_exports(qtbot, window, tmp_path):
+    window.add_paths([write_reference(Reference("mr_200x160", 12, shape=(200, 160)), tmp_path)])
     wait_settled(qtbot, window)
     rows = _saved(qtbot, window, tmp_path / "tiny.mcz", "svd", {"rank": 1})
     assert "exceeds the CAR 2008 guideline of 24:1 for MR" in rows["Guideline check"]
