@@ -57,12 +57,12 @@ def _screenshot(app, window, out: Path, has_files: bool) -> int:
     start = time.monotonic()
     while time.monotonic() - start < SCREENSHOT_TIMEOUT_S:
         app.processEvents()
-        loaded = window.pipeline.image is not None or window.last_error is not None
-        if (
-            (loaded or not has_files)
-            and window.pipeline.settled()
-            and time.monotonic() - start > 0.5
-        ):
+        pipeline = window.pipeline
+        if pipeline.image is not None:
+            done = pipeline.settled()
+        else:  # nothing to show: no file given, or it could not be read (message shown)
+            done = (window.last_error is not None or not has_files) and pipeline.runner.busy() == 0
+        if done and time.monotonic() - start > 0.5:
             break
         time.sleep(0.02)
     else:

@@ -20,6 +20,14 @@ def test_screenshot_mode_waits_for_the_panes_and_exits_0(qtbot, tmp_path, ref_fi
     assert (image.width(), image.height()) == (1000, 800)
 
 
+def test_screenshot_mode_with_an_unreadable_file_still_exits_0(qtbot, tmp_path):
+    bad = tmp_path / "bad.dcm"
+    bad.write_bytes(b"not an image")
+    out = tmp_path / "shot.png"
+    assert main(["--screenshot", str(out), str(bad)]) == 0
+    assert out.stat().st_size > 0
+
+
 def test_shortcuts_difference_presets_and_reset(qtbot, window, ref_files):
     window.add_paths([ref_files["ct_signed"]])
     wait_settled(qtbot, window)
