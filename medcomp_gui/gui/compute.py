@@ -154,6 +154,22 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
         return [], error_reason(exc)
 
 
+def codec_status() -> dict[str, str | None]:
+    """Each codec but RWNet: None when usable, else why not (imports their modules:
+    call it in a worker so that the save dialog opens at once)."""
+    from medcomp_gui.codecs import codec_names, get_codec
+
+    status: dict[str, str | None] = {}
+    for name in codec_names():
+        if name == "rwnet":
+            continue
+        try:
+            status[name] = get_codec(name).availability()
+        except Exception as exc:  # a codec that cannot even be imported is unavailable
+            status[name] = error_reason(exc)
+    return status
+
+
 def rwnet_measure(source: MedicalImage, original: MedicalImage, quality: Any) -> Measured:
     params = {} if quality is None else {"quality": quality}
     data = api.compress(source, "rwnet", **params)

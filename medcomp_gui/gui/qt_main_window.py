@@ -130,6 +130,7 @@ class QtMainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self._build_menus()
+        self.pipeline.probe_codecs()
         self.pipeline.probe_rwnet()
 
     # -- menus and shortcuts ---------------------------------------------------------

@@ -51,8 +51,16 @@ class QtPanePipeline(QObject):
         self.denoise_first = False
         self.rwnet_quality: Any = None
         self.rwnet_info: tuple[list[Any], str | None] | None = None
+        self.codec_info: dict[str, str | None] | None = None  # the other codecs
 
     # -- requests --------------------------------------------------------------------
+    def probe_codecs(self) -> None:
+        """Find out in the background which codecs are usable (imports their modules)."""
+        self.runner.submit("codec-probe", compute.codec_status, self._on_codec_status)
+
+    def _on_codec_status(self, status: dict[str, str | None]) -> None:
+        self.codec_info = status
+
     def probe_rwnet(self) -> None:
         self.runner.submit(
             "rwnet-probe",

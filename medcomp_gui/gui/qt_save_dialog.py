@@ -41,17 +41,14 @@ if TYPE_CHECKING:
 START_VALUES = {"psnr": 45.0, "ratio": 10.0, "near": 2, "distance": 1.0}
 
 
-def codec_availability(name: str, rwnet_info: tuple[list[Any], str | None] | None) -> str | None:
-    """Why ``name`` cannot be used now, or None. RWNet's answer comes from the
-    background probe (never import TensorFlow on the GUI thread)."""
+def codec_availability(name: str, pipeline: Any) -> str | None:
+    """Why ``name`` cannot be used now, or None, from the pipeline's background probes
+    (never import TensorFlow on the GUI thread)."""
     if name == "rwnet":
-        if rwnet_info is None:
-            return "still loading TensorFlow"
-        return rwnet_info[1]
-    try:
-        return get_codec(name).availability()
-    except Exception as exc:  # a codec that cannot even be imported is unavailable
-        return compute.error_reason(exc)
+        return "still loading TensorFlow" if pipeline.rwnet_info is None else pipeline.rwnet_info[1]
+    if pipeline.codec_info is None:
+        pipeline.codec_info = compute.codec_status()
+    return pipeline.codec_info.get(name)
 
 
 class _ParamRow:
@@ -110,7 +107,7 @@ class QtSaveDialog(QDialog):
         form = QFormLayout()
         self.codec_combo = QComboBox()
         for name in codec_names():
-            missing = codec_availability(name, pipeline.rwnet_info)
+            missing = codec_availability(name, pipeline)
             self.codec_combo.addItem(
                 name if missing is None else f"{name} (not available: {missing})", name
             )
