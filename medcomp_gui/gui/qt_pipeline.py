@@ -78,7 +78,7 @@ class QtPanePipeline(QObject):
             "load",
             lambda: api.load_any(path),
             self._guard(self._on_loaded),
-            lambda exc: self._on_load_error(path, exc),
+            self._guard(lambda exc: self._on_load_error(path, exc)),
         )
 
     def set_frame(self, frame: int) -> None:
