@@ -30,12 +30,15 @@ MIN_WIDTH = 1.0
 
 
 def presets_for(image: MedicalImage) -> list[WindowPreset]:
-    """The file's windows (named "file N" when unnamed), then the modality's."""
+    """The image's windows (named "file N" when unnamed), then the modality's that are
+    not among them already (the core may add the same defaults)."""
     presets = [
         w if w.name else WindowPreset(w.center, w.width, f"file {i}")
         for i, w in enumerate(image.windows, 1)
     ]
-    presets.extend(MODALITY_PRESETS.get(image.modality.upper(), ()))
+    have = {(float(w.center), float(w.width)) for w in presets}
+    extra = MODALITY_PRESETS.get(image.modality.upper(), ())
+    presets += [p for p in extra if (float(p.center), float(p.width)) not in have]
     return presets
 
 

@@ -37,7 +37,7 @@ def test_shortcuts_difference_presets_and_reset(qtbot, window, ref_files):
     assert window.panes["svd"].is_difference() and window.panes["anlm"].is_difference()
     qtbot.keyClick(window, Qt.Key.Key_D)
     assert not window.panes["svd"].is_difference()
-    lung = [p.name for p in window.presets].index("CT lung")
+    lung = [(p.center, p.width) for p in window.presets].index((-600, 1500))
     qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + lung))
     assert (window.center, window.width) == (-600, 1500)
     window.panes["svd"].view.scaleBy((0.25, 0.25))  # zoom in one pane: all follow
