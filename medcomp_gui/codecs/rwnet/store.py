@@ -57,7 +57,7 @@ def export(model, folder: str | Path, summary: dict, model_id: str = MODEL_ID) -
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = paths(folder, model_id)
-    tmp = {k: p.with_name("tmp-" + p.name) for k, p in target.items()}
+    tmp = {k: p.with_name(f"tmp{os.getpid()}-{p.name}") for k, p in target.items()}
     model.save_weights(tmp["weights"])
     tabulate(model.priors).save(tmp["tables"])
     digest = model_hash(tmp["weights"], tmp["tables"])

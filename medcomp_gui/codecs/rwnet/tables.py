@@ -88,13 +88,13 @@ def tabulate(priors) -> Tables:
         cdf = expit(logits[0].astype(np.float64))  # cdf at k - 0.5, (C, n)
         low_q, len_q, off_q = [], [], []
         for c in range(channels):
-            inside = np.nonzero((cdf[c] > TAIL) & (cdf[c] < 1 - TAIL))[0]
-            if inside.size == 0:
-                first = last = int(np.argmin(np.abs(cdf[c] - 0.5)))
-            else:
-                first, last = int(inside[0]) - 1, int(inside[-1])
-            first = max(first, 0)
+            # symbols grid[first] .. grid[last - 1]: all but a TAIL of mass on each side
+            below = np.nonzero(cdf[c] <= TAIL)[0]
+            above = np.nonzero(cdf[c] >= 1 - TAIL)[0]
+            first = int(below[-1]) if below.size else 0
+            last = int(above[0]) if above.size else grid.size - 1
             last = min(max(last, first + 1), grid.size - 1)
+            first = min(first, last - 1)
             if last - first > MAX_LENGTH:
                 mid = int(np.argmin(np.abs(cdf[c] - 0.5)))
                 first = max(mid - MAX_LENGTH // 2, 0)

@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export-to", default=None, help="also write model files here")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="with --resume: write the checkpoint's model files (and validate) and stop",
+    )
+    parser.add_argument(
         "--prior-lr-factor",
         type=float,
         default=10.0,
@@ -252,6 +257,9 @@ def run(args: argparse.Namespace) -> int:
             store.export(model, args.export_to, summary)
         print(f"exported step {state['step']} hash {digest[:12]}", flush=True)
 
+    if args.export_only:
+        export(validate())
+        return 0
     start = time.time()
     started_at = state["seconds"]
     last_ckpt = last_export = time.time()
