@@ -46,6 +46,8 @@ __all__ = [
 _H_PER_STRENGTH = 0.66
 #: Floor of the local sigma in stored units (about the rounding noise of integers).
 _SIGMA_FLOOR = 0.3
+#: Least weight of a pixel itself, relative to a perfect match (see _strip_means).
+_MIN_SELF_WEIGHT = 0.1
 #: Rows per strip: keeps each strip's float32 buffers within a few hundred kB.
 _STRIP_ROWS = 64
 
@@ -64,7 +66,7 @@ class ANLMParams:
 #: strengths are the best of ``python benchmarks/denoise.py --tune`` per modality.
 MODALITY_DEFAULTS: dict[str, ANLMParams] = {
     "*": ANLMParams(),
-    "MR": ANLMParams(strength=0.8, rician=True),
+    "MR": ANLMParams(rician=True),
     "CT": ANLMParams(strength=1.3),
 }
 
@@ -239,8 +241,10 @@ def _strip_means(
         np.multiply(w, averaged[ia], out=s)
         vsum[ib] += s
     centre = (slice(pad, rows_p - pad), slice(pad, cols_p - pad))
-    # floor: with tiny strengths every weight underflows and the pixel keeps its value
-    self_weight = np.maximum(wmax[centre], np.float32(1e-30))
+    # A pixel whose best match is poor keeps its own value: its weight is at least
+    # _MIN_SELF_WEIGHT of a perfect match's (the absolute floor covers underflow).
+    floor = max(np.float32(_MIN_SELF_WEIGHT) * np.exp(neg_inv_h2), np.float32(1e-30))
+    self_weight = np.maximum(wmax[centre], floor)
     numerator = vsum[centre] + self_weight * averaged[centre]
     return numerator / (wsum[centre] + self_weight)
 
