@@ -11,7 +11,9 @@ spatially varying noise levels" (J Magn Reson Imaging 2010):
   the mean squared difference of the patches around i and j (its expectation for two
   patches of the same signal is ``sigma_i**2 + sigma_j**2``) and ``h`` is the filter
   strength: the filtering strength of each pair is proportional to its local noise;
-- the centre pixel gets the largest weight of its neighbours (Coupe et al. 2008);
+- the centre pixel gets the largest weight of its neighbours (Coupe et al. 2008), and
+  at least 0.1 of a perfect match's, so that a pixel without good matches (fine detail,
+  a unique structure) keeps most of its own value;
 - for MR magnitudes (``rician=True``) the squared values are averaged and the Rician
   bias removed: ``sqrt(max(mean(x**2) - 2 sigma**2, 0))``.
 
