@@ -135,7 +135,9 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
     """RWNet's quality levels (its default first) and ``None``, or ``[]`` and why it is
     not available.
 
-    Imports the codec (and so TensorFlow, lazily): call it in a worker thread.
+    Also warms RWNet up (TensorFlow import, model load, graph tracing) by coding a small
+    image through the public API, so that the pane of the first image opened only waits
+    for its own encoding. Call it in a worker thread.
     """
     try:
         from medcomp_gui.codecs import get_codec
@@ -149,6 +151,8 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
         if default in qualities:
             qualities.remove(default)
             qualities.insert(0, default)
+        warm = MedicalImage(np.arange(64 * 64, dtype=np.uint16).reshape(64, 64), 12, modality="MR")
+        api.decompress(api.compress(warm, "rwnet", **({"quality": default} if default else {})))
         return qualities, None
     except Exception as exc:  # the codec is being built: any failure is "not available"
         return [], error_reason(exc)
