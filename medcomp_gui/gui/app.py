@@ -31,6 +31,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a bundled app re-enters here for RWNet's child
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -4,7 +4,7 @@ One image at a time. A load bumps ``token``; every result checks it, so a late r
 for an image the user has left is dropped. SVD factorises once per image (or per
 denoised image), then each rank change asks for a fast preview and the real file
 (channels "svd-preview" and "svd-file": the latest rank wins, no backlog). TensorFlow
-is imported once, in the background ("rwnet-probe"), when the window opens.
+is imported once, in a child process (:mod:`rwnet_process`), when the window opens.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from medcomp_gui import api
-from medcomp_gui.gui import compute
+from medcomp_gui.gui import compute, rwnet_process
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_jobs import QtJobRunner
 from medcomp_gui.imaging.image import MedicalImage
@@ -52,6 +52,7 @@ class QtPanePipeline(QObject):
         self.rwnet_quality: Any = None
         self.rwnet_info: tuple[list[Any], str | None] | None = None
         self.codec_info: dict[str, str | None] | None = None  # the other codecs
+        self.rwnet = rwnet_process.default_backend()  # TensorFlow in a child process
 
     # -- requests --------------------------------------------------------------------
     def probe_codecs(self) -> None:
@@ -64,7 +65,7 @@ class QtPanePipeline(QObject):
     def probe_rwnet(self) -> None:
         self.runner.submit(
             "rwnet-probe",
-            compute.rwnet_probe,
+            self.rwnet.probe,
             self._on_probe,
             lambda exc: self._on_probe(([], compute.error_reason(exc))),
         )
@@ -146,6 +147,7 @@ class QtPanePipeline(QObject):
 
     def shutdown(self) -> None:
         self.token += 1
+        self.rwnet.close()  # a worker waiting for RWNet returns at once
         self.runner.shutdown()
 
     # -- results ---------------------------------------------------------------------
@@ -277,12 +279,13 @@ class QtPanePipeline(QObject):
             pane.set_error(f"RWNet: not available: {reason}")
             return
         source, original, quality, token = self.source(), self.image, self.rwnet_quality, self.token
+        backend = self.rwnet
         if source is None:
             return
         pane.set_busy(f"RWNet quality {quality}: encoding")
         self.runner.submit(
             "rwnet",
-            lambda: compute.rwnet_measure(source, original, quality),
+            lambda: backend.measure(source, original, quality),
             self._guard(lambda m: self._on_measured("rwnet", m), token),
             self._pane_error("rwnet", "not available"),
         )

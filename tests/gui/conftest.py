@@ -3,6 +3,7 @@ synthetic DICOM files (the shared reference table)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ pytest.importorskip("pytestqt")
 from medcomp_gui.gui.qt_compat import guard_singleton_refcounts  # noqa: E402
 
 guard_singleton_refcounts()  # before pytest-qt's own calls drain None (see qt_compat)
+
+# RWNet in this process (a child per window would cost seconds a test); the child
+# process itself is tested in test_rwnet_pane.py.
+os.environ["MEDCOMP_GUI_RWNET_INPROCESS"] = "1"
 
 #: Longest wait for background work in these tests (small images: well under a second).
 WAIT_MS = 20000
