@@ -1,9 +1,10 @@
 """Entropy coding of RWNet's integer latents with constriction's ANS coder.
 
-Channel ``c`` of a latent ``(h, w, channels)`` is coded with the fixed categorical model
-of its level's integer table (:mod:`.tables`); values outside the table are coded as the
-escape symbol and stored verbatim (int32) after the ANS words, so any value can be coded.
-Both directions depend only on the integer tables and the symbols.
+Decoding order: the activity class of every latent position (:mod:`.tables`), then for
+each channel and each class, the values of that channel at the positions of that class,
+each group with the fixed categorical model of its table. Values outside a table are
+coded as its escape symbol and stored verbatim (int32) after the ANS words, so any value
+can be coded. Both directions depend only on the integer tables and the symbols.
 
 Frame stream: ``u32 n_words, u32 n_escapes, u32 words[n_words], i32 escapes[n_escapes]``.
 """
@@ -14,18 +15,10 @@ import struct
 
 import numpy as np
 
-from medcomp_gui.codecs.rwnet.tables import Tables
+from medcomp_gui.codecs.rwnet.tables import CLASSES, Tables, activity_classes
 from medcomp_gui.errors import CodecError
 
 _HEAD = struct.Struct("<II")
-
-
-def _model(tables: Tables, level: int, channel: int):
-    import constriction
-
-    return constriction.stream.model.Categorical(
-        tables.probabilities(level, channel), perfect=False
-    )
 
 
 def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
@@ -33,17 +26,27 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     import constriction
 
     h, w, channels = symbols.shape
+    classes = activity_classes(symbols).reshape(-1)
+    flat = symbols.reshape(-1, channels)
+    groups = [np.nonzero(classes == k)[0] for k in range(CLASSES)]
+    coded, escapes = [], []  # in decoding order
+    for c in range(channels):
+        for k, where in enumerate(groups):
+            if where.size == 0:
+                continue
+            low, length = int(tables.low[level, k, c]), int(tables.length[level, k, c])
+            values = flat[where, c]
+            index = values.astype(np.int64) - low
+            outside = (index < 0) | (index >= length)
+            escapes.append(values[outside])
+            index[outside] = length
+            coded.append((index.astype(np.int32), tables.model(level, k, c)))
     coder = constriction.stream.stack.AnsCoder()
-    escapes: list[np.ndarray] = []
-    for c in reversed(range(channels)):  # a stack: the last channel coded is read first
-        low, length = int(tables.low[level, c]), int(tables.length[level, c])
-        index = symbols[:, :, c].reshape(-1).astype(np.int64) - low
-        outside = (index < 0) | (index >= length)
-        escapes.append(symbols[:, :, c].reshape(-1)[outside])
-        index[outside] = length
-        coder.encode_reverse(index.astype(np.int32), _model(tables, level, c))
+    for index, model in reversed(coded):  # a stack: what is coded last is read first
+        coder.encode_reverse(index, model)
+    coder.encode_reverse(classes, tables.class_model(level))
     words = coder.get_compressed().astype("<u4")
-    escaped = np.concatenate(escapes[::-1]).astype("<i4") if escapes else np.zeros(0, "<i4")
+    escaped = np.concatenate(escapes).astype("<i4") if escapes else np.zeros(0, "<i4")
     return _HEAD.pack(words.size, escaped.size) + words.tobytes() + escaped.tobytes()
 
 
@@ -58,25 +61,33 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
         raise CodecError("RWNet frame stream lengths do not add up")
     words = np.frombuffer(data, "<u4", n_words, _HEAD.size).astype(np.uint32)
     escaped = np.frombuffer(data, "<i4", n_escapes, _HEAD.size + 4 * n_words).astype(np.int32)
-    out = np.empty((h, w, tables.channels), np.int32)
+    out = np.empty((h * w, tables.channels), np.int32)
     used = 0
     try:
         coder = constriction.stream.stack.AnsCoder(words)
+        classes = np.asarray(coder.decode(tables.class_model(level), h * w), np.int64)
+        groups = [np.nonzero(classes == k)[0] for k in range(CLASSES)]
         for c in range(tables.channels):
-            low, length = int(tables.low[level, c]), int(tables.length[level, c])
-            index = np.asarray(coder.decode(_model(tables, level, c), h * w), np.int64)
-            values = index + low
-            outside = index == length
-            count = int(outside.sum())
-            if used + count > n_escapes:
-                raise CodecError("RWNet frame stream has too few escaped values")
-            values[outside] = escaped[used : used + count]
-            used += count
-            out[:, :, c] = values.reshape(h, w)
+            for k, where in enumerate(groups):
+                if where.size == 0:
+                    continue
+                low, length = int(tables.low[level, k, c]), int(tables.length[level, k, c])
+                index = np.asarray(coder.decode(tables.model(level, k, c), where.size), np.int64)
+                values = index + low
+                outside = index == length
+                count = int(outside.sum())
+                if used + count > n_escapes:
+                    raise CodecError("RWNet frame stream has too few escaped values")
+                values[outside] = escaped[used : used + count]
+                used += count
+                out[where, c] = values
     except CodecError:
         raise
     except Exception as exc:  # constriction reports damage with several exception types
         raise CodecError(f"RWNet frame stream damaged ({exc})") from exc
     if used != n_escapes:
         raise CodecError("RWNet frame stream has unused escaped values")
+    out = out.reshape(h, w, tables.channels)
+    if not np.array_equal(activity_classes(out).reshape(-1), classes):
+        raise CodecError("RWNet frame stream damaged (activity classes do not match)")
     return out

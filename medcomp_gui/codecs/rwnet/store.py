@@ -47,19 +47,20 @@ def missing(folder: str | Path, model_id: str = MODEL_ID) -> list[Path]:
     return [p for p in paths(folder, model_id).values() if not p.is_file()]
 
 
-def export(model, folder: str | Path, summary: dict, model_id: str = MODEL_ID) -> str:
+def export(model, folder: str | Path, summary: dict, frames: list, model_id: str = MODEL_ID) -> str:
     """Write weights, tables and config of ``model`` (an :class:`~.model.RWNet`) atomically.
 
-    Returns the model hash.
+    ``frames``: training images (float32, [-0.5, 0.5], sides multiples of 16) whose
+    latents fit the tables (:func:`.tables.fit_model`). Returns the model hash.
     """
-    from medcomp_gui.codecs.rwnet.tables import tabulate
+    from medcomp_gui.codecs.rwnet.tables import fit_model
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = paths(folder, model_id)
     tmp = {k: p.with_name(f"tmp{os.getpid()}-{p.name}") for k, p in target.items()}
     model.save_weights(tmp["weights"])
-    tabulate(model.priors).save(tmp["tables"])
+    fit_model(model, frames).save(tmp["tables"])
     digest = model_hash(tmp["weights"], tmp["tables"])
     config = {
         "model_id": model_id,

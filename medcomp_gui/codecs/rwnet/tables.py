@@ -1,14 +1,24 @@
-"""Integer probability tables of the trained priors, and the file format that holds them.
+"""Integer probability tables of RWNet's latents, and the file format that holds them.
 
-After training, each level's per-channel density is tabulated once as integer
-probabilities (sum ``TOTAL`` per channel) over ``[low, low + length - 1]`` plus one escape
-symbol; coding and decoding then depend only on these integers, so a bitstream decodes
-the same on every machine. Tables live in an ``.npz`` (``allow_pickle=False``).
+The latent of each frame is coded with *activity classes*: for every latent position
+the class ``k = bit_length(sum of |y_c| over channels c >= 1)`` (clipped to
+``CLASSES - 1``; integer arithmetic only) is coded first, then each channel's values
+with a table chosen by (level, class, channel). Flat regions (class 0) thus cost almost
+nothing, busy ones get wide tables: a deterministic, forward-adaptive stand-in for a
+hyperprior's scale indices.
+
+The tables are fitted once after training: the learned factorised prior of each level
+and channel (``FactorizedPriors``) gives the support and a smoothing prior, and the
+latents of training images (never the evaluation images) give per-class counts. Every
+table is stored as integer probabilities summing to ``TOTAL`` over
+``[low, low + length - 1]`` plus one escape symbol, so coding and decoding depend only
+on integers and a bitstream decodes the same on every machine. Tables live in an
+``.npz`` (``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,21 +28,38 @@ TOTAL = 1 << PRECISION
 TAIL = 1e-7
 MAX_LENGTH = 4096
 GRID = 8192
+CLASSES = 12
+#: pseudo-count of the learned prior when it smooths the per-class counts
+PRIOR_WEIGHT = 4.0
+_KEYS = ("low", "length", "offset", "pmf", "class_pmf")
+
+
+def activity_classes(symbols: np.ndarray) -> np.ndarray:
+    """int32 class ``(h, w)`` of a latent ``(h, w, channels)`` (integers only)."""
+    activity = np.abs(symbols[..., 1:].astype(np.int64)).sum(axis=-1)
+    classes = np.zeros(activity.shape, np.int32)
+    for k in range(CLASSES - 1):
+        classes += activity >= (1 << k)
+    return classes
 
 
 @dataclass(frozen=True)
 class Tables:
-    """``low``/``length``/``offset``: ``(levels, channels)`` int32; ``pmf``: flat int32.
+    """``low``/``length``/``offset``: ``(levels, CLASSES, channels)`` int32; ``pmf`` flat
+    int32; ``class_pmf``: ``(levels, CLASSES)`` int32.
 
-    Channel ``c`` of level ``q`` codes symbols ``low .. low+length-1`` with the integer
-    probabilities ``pmf[offset : offset+length]`` and the escape symbol with
-    ``pmf[offset+length]``; the ``length+1`` values sum to ``TOTAL``.
+    Channel ``c`` in class ``k`` at level ``q`` codes symbols ``low .. low+length-1``
+    with the integers ``pmf[offset : offset+length]`` and the escape symbol with
+    ``pmf[offset+length]``; the ``length+1`` values sum to ``TOTAL``, as does each row
+    of ``class_pmf``.
     """
 
     low: np.ndarray
     length: np.ndarray
     offset: np.ndarray
     pmf: np.ndarray
+    class_pmf: np.ndarray
+    _models: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def levels(self) -> int:
@@ -40,23 +67,52 @@ class Tables:
 
     @property
     def channels(self) -> int:
-        return int(self.low.shape[1])
+        return int(self.low.shape[2])
 
-    def probabilities(self, level: int, channel: int) -> np.ndarray:
+    def probabilities(self, level: int, cls: int, channel: int) -> np.ndarray:
         """Float64 probabilities (escape last), exact ratios of the stored integers."""
-        start = int(self.offset[level, channel])
-        counts = self.pmf[start : start + int(self.length[level, channel]) + 1]
+        start = int(self.offset[level, cls, channel])
+        counts = self.pmf[start : start + int(self.length[level, cls, channel]) + 1]
         return counts.astype(np.float64) / TOTAL
+
+    def model(self, level: int, cls: int, channel: int):
+        """constriction categorical model of one table (cached)."""
+        key = (level, cls, channel)
+        if key not in self._models:
+            import constriction
+
+            probs = self.probabilities(level, cls, channel)
+            self._models[key] = constriction.stream.model.Categorical(probs, perfect=False)
+        return self._models[key]
+
+    def class_model(self, level: int):
+        key = (level, -1, -1)
+        if key not in self._models:
+            import constriction
+
+            probs = self.class_pmf[level].astype(np.float64) / TOTAL
+            self._models[key] = constriction.stream.model.Categorical(probs, perfect=False)
+        return self._models[key]
 
     def save(self, path: str | Path) -> None:
         with open(path, "wb") as fh:
-            np.savez(fh, low=self.low, length=self.length, offset=self.offset, pmf=self.pmf)
+            np.savez_compressed(fh, **{k: getattr(self, k) for k in _KEYS})
 
     @classmethod
     def load(cls, path: str | Path) -> Tables:
         with np.load(path, allow_pickle=False) as data:
-            tables = cls(*(data[k].astype(np.int32) for k in ("low", "length", "offset", "pmf")))
-        if tables.low.shape != tables.length.shape or tables.low.ndim != 2:
+            tables = cls(*(data[k].astype(np.int32) for k in _KEYS))
+        shape = tables.low.shape
+        ok = (
+            tables.low.ndim == 3
+            and shape[1] == CLASSES
+            and tables.length.shape == tables.offset.shape == shape
+            and tables.class_pmf.shape == (shape[0], CLASSES)
+            and int((tables.offset + tables.length).max()) < tables.pmf.size
+            and int(tables.length.min()) >= 1
+            and int(tables.offset.min()) >= 0
+        )
+        if not ok:
             raise ValueError("inconsistent RWNet tables")
         return tables
 
@@ -71,49 +127,82 @@ def quantize_pmf(probs: np.ndarray) -> np.ndarray:
     return counts.astype(np.int32)
 
 
-def tabulate(priors) -> Tables:
-    """Tabulate a trained :class:`~.model.FactorizedPriors` (needs Keras)."""
+def _prior_cdfs(priors, level: int) -> np.ndarray:
+    """CDF of each channel's learned density at ``grid - 0.5``: ``(channels, grid)``."""
     from keras import ops
     from scipy.special import expit
 
-    levels, channels = priors.levels, priors.channels
     grid = np.arange(-GRID, GRID + 1, dtype=np.float32)
-    lows, lengths, offsets, pmfs = [], [], [], []
-    total = 0
+    v = np.broadcast_to(grid - 0.5, (1, priors.channels, grid.size))
+    logits = priors.cdf_logits(ops.convert_to_tensor(v), ops.convert_to_tensor([level]))
+    return expit(ops.convert_to_numpy(logits)[0].astype(np.float64))
+
+
+def _support(cdf: np.ndarray, seen_low: int, seen_high: int) -> tuple[int, int]:
+    """Grid indices ``[first, last)`` of the symbols: the prior's range minus a TAIL on each
+    side, widened to the values seen, at most ``MAX_LENGTH`` long."""
+    below = np.nonzero(cdf <= TAIL)[0]
+    above = np.nonzero(cdf >= 1 - TAIL)[0]
+    first = int(below[-1]) if below.size else 0
+    last = int(above[0]) if above.size else cdf.size - 1
+    last = min(max(last, first + 1), cdf.size - 1)
+    first = min(first, last - 1)
+    wide_first = min(first, seen_low + GRID)
+    wide_last = max(last, seen_high + GRID + 1)
+    if wide_last - wide_first <= MAX_LENGTH:
+        first, last = max(wide_first, 0), min(wide_last, cdf.size - 1)
+    if last - first > MAX_LENGTH:
+        mid = int(np.argmin(np.abs(cdf - 0.5)))
+        first = max(mid - MAX_LENGTH // 2, 0)
+        last = min(first + MAX_LENGTH, cdf.size - 1)
+    return first, last
+
+
+def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
+    """Tables from the learned priors and training latents.
+
+    ``latents[q]``: int32 latents ``(h, w, channels)`` of training frames at level ``q``.
+    """
+    levels, channels = priors.levels, priors.channels
+    low = np.zeros((levels, CLASSES, channels), np.int32)
+    length = np.zeros_like(low)
+    offset = np.zeros_like(low)
+    class_pmf = np.zeros((levels, CLASSES), np.int32)
+    pmfs, total = [], 0
     for q in range(levels):
-        v = np.broadcast_to(grid - 0.5, (1, channels, grid.size))
-        logits = ops.convert_to_numpy(
-            priors.cdf_logits(ops.convert_to_tensor(v), ops.convert_to_tensor([q]))
-        )
-        cdf = expit(logits[0].astype(np.float64))  # cdf at k - 0.5, (C, n)
-        low_q, len_q, off_q = [], [], []
+        cdf = _prior_cdfs(priors, q)
+        flat = np.concatenate([y.reshape(-1, channels) for y in latents[q]])
+        classes = np.concatenate([activity_classes(y).reshape(-1) for y in latents[q]])
+        class_pmf[q] = quantize_pmf(np.bincount(classes, minlength=CLASSES) + 1.0)
         for c in range(channels):
-            # symbols grid[first] .. grid[last - 1]: all but a TAIL of mass on each side
-            below = np.nonzero(cdf[c] <= TAIL)[0]
-            above = np.nonzero(cdf[c] >= 1 - TAIL)[0]
-            first = int(below[-1]) if below.size else 0
-            last = int(above[0]) if above.size else grid.size - 1
-            last = min(max(last, first + 1), grid.size - 1)
-            first = min(first, last - 1)
-            if last - first > MAX_LENGTH:
-                mid = int(np.argmin(np.abs(cdf[c] - 0.5)))
-                first = max(mid - MAX_LENGTH // 2, 0)
-                last = first + MAX_LENGTH
-            # symbols first .. last-1 (grid indices); mass of k in [cdf(k-.5), cdf(k+.5)]
-            mass = np.diff(cdf[c, first : last + 1])
-            escape = cdf[c, first] + (1 - cdf[c, last])
-            counts = quantize_pmf(np.append(mass, max(escape, 1e-9)))
-            low_q.append(int(grid[first]))
-            len_q.append(last - first)
-            off_q.append(total)
-            pmfs.append(counts)
-            total += counts.size
-        lows.append(low_q)
-        lengths.append(len_q)
-        offsets.append(off_q)
-    return Tables(
-        np.array(lows, np.int32),
-        np.array(lengths, np.int32),
-        np.array(offsets, np.int32),
-        np.concatenate(pmfs).astype(np.int32),
-    )
+            values = flat[:, c].astype(np.int64)
+            first, last = _support(cdf[c], int(values.min()), int(values.max()))
+            size = last - first
+            prior = np.diff(cdf[c, first : last + 1])
+            tail = cdf[c, first] + (1 - cdf[c, last])
+            index = values + GRID - first
+            inside = (index >= 0) & (index < size)
+            counts = np.bincount(
+                classes[inside] * size + index[inside], minlength=CLASSES * size
+            ).reshape(CLASSES, size)
+            for k in range(CLASSES):
+                probs = counts[k] + PRIOR_WEIGHT * prior
+                escape = PRIOR_WEIGHT * max(tail, 1e-6) + np.sum(classes[~inside] == k) + 0.01
+                table = quantize_pmf(np.append(probs, escape))
+                low[q, k, c], length[q, k, c], offset[q, k, c] = first - GRID, size, total
+                pmfs.append(table)
+                total += table.size
+    return Tables(low, length, offset, np.concatenate(pmfs).astype(np.int32), class_pmf)
+
+
+def fit_model(model, frames: list[np.ndarray]) -> Tables:
+    """:func:`fit` with the latents of ``frames`` (float32 ``(rows, cols)`` in [-0.5, 0.5],
+    multiples of 16) under an :class:`~.model.RWNet`."""
+    from keras import ops
+
+    raw = [ops.convert_to_numpy(model.analysis(f[np.newaxis, :, :, np.newaxis]))[0] for f in frames]
+    gains = np.exp(ops.convert_to_numpy(model.log_gain))
+    latents = [
+        [np.rint(y * gains[q]).astype(np.int32) for y in raw] for q in range(model.cfg.levels)
+    ]
+    return fit(model.priors, latents)

@@ -39,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-every", type=int, default=100)
     parser.add_argument("--checkpoint-minutes", type=float, default=5.0)
     parser.add_argument("--export-minutes", type=float, default=15.0)
-    parser.add_argument("--export-to", default=None, help="also write model files here")
+    parser.add_argument(
+        "--export-to", default=None, help="write model files here (default: <run>/export)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--export-only",
@@ -137,6 +139,25 @@ def load_split(folder: str) -> tuple[list, list]:
             category = "mricron"
         (val if is_validation(group) else train).append((pixels, bits, group, category))
     return train, val
+
+
+def fitting_frames(slices: list, max_pixels: float = 12e6) -> list[np.ndarray]:
+    """Training images, normalised as the codec does and padded to multiples of 16, that
+    fit the entropy tables: every non-mricron slice, then mricron ones, up to a budget."""
+    ordered = sorted(slices, key=lambda s: s[3] == "mricron")
+    frames, pixels = [], 0
+    for i, (image, _bits, _group, category) in enumerate(ordered):
+        if category == "mricron" and i % 4:
+            continue
+        values = image.astype(np.float32)
+        low, high = float(values.min()), float(values.max())
+        x = (values - low) / max(high - low, 1.0) - 0.5
+        x = np.pad(x, ((0, -x.shape[0] % 16), (0, -x.shape[1] % 16)), mode="symmetric")
+        frames.append(x.astype(np.float32))
+        pixels += x.size
+        if pixels > max_pixels:
+            break
+    return frames
 
 
 # ---------------------------------------------------------------- training loop
@@ -252,10 +273,9 @@ def run(args: argparse.Namespace) -> int:
             "val_bpp": [round(v, 4) for v in val_result[0]],
             "val_psnr": [round(v, 2) for v in val_result[1]],
         }
-        digest = store.export(model, run_dir / "export", summary)
-        if args.export_to:
-            store.export(model, args.export_to, summary)
-        print(f"exported step {state['step']} hash {digest[:12]}", flush=True)
+        target = args.export_to or run_dir / "export"
+        digest = store.export(model, target, summary, fitting_frames(train))
+        print(f"exported step {state['step']} to {target} hash {digest[:12]}", flush=True)
 
     if args.export_only:
         export(validate())
