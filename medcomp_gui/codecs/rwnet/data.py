@@ -69,10 +69,8 @@ def dicom_files() -> list[str]:
     """Every DICOM file of pydicom and pydicom-data, WG04 evaluation images removed."""
     from pydicom.data import get_testdata_files
 
-    files = [
-        f for f in get_testdata_files() if f.lower().endswith((".dcm", "")) and os.path.isfile(f)
-    ]
-    return sorted(f for f in set(files) if not is_wg04(f))
+    files = {f for f in get_testdata_files() if os.path.isfile(f)}
+    return sorted(f for f in files if not is_wg04(f))
 
 
 def dicom_slices() -> Iterator[Slice]:
@@ -182,7 +180,11 @@ def prepare(out: str | Path = "data/rwnet") -> dict:
     entries = []
     for gen in (dicom_slices(), mricron_slices(), skimage_slices(), phantom_slices()):
         for sl in gen:
-            if min(sl.pixels.shape) < MIN_SIDE or sl.pixels.max() == sl.pixels.min():
+            if (
+                min(sl.pixels.shape) < MIN_SIDE
+                or sl.pixels.max() == sl.pixels.min()
+                or sl.bits_stored < 6
+            ):
                 continue
             digest = hashlib.sha256(sl.pixels.tobytes()).hexdigest()
             if digest in seen:
