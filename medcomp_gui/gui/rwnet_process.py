@@ -27,6 +27,8 @@ def _serve(conn: Any) -> None:
     """The child's loop: ``(name, args)`` in, ``(ok, result or message)`` out."""
     from medcomp_gui.gui import compute
 
+    if hasattr(os, "nice"):
+        os.nice(10)  # background work: the GUI process keeps the CPU it needs
     calls = {"probe": compute.rwnet_probe, "measure": compute.rwnet_measure}
     while True:
         try:
