@@ -3,7 +3,6 @@ synthetic DICOM files (the shared reference table)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,36 @@ from medcomp_gui.gui.qt_compat import guard_singleton_refcounts  # noqa: E402
 
 guard_singleton_refcounts()  # before pytest-qt's own calls drain None (see qt_compat)
 
-# RWNet in this process (a child per window would cost seconds a test); the child
-# process itself is tested in test_rwnet_pane.py.
-os.environ["MEDCOMP_GUI_RWNET_INPROCESS"] = "1"
-
 #: Longest wait for background work in these tests (small images: well under a second).
 WAIT_MS = 20000
+
+
+class StubRWNet:
+    """RWNet stand-in for most GUI tests (TensorFlow would cost seconds per test)."""
+
+    def probe(self):
+        return [], "stubbed in this test"
+
+    def measure(self, *args):
+        raise AssertionError("not reached: the stub is never available")
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def stub_rwnet(monkeypatch):
+    from medcomp_gui.gui import rwnet_process
+
+    monkeypatch.setattr(rwnet_process, "default_backend", StubRWNet)
+
+
+@pytest.fixture
+def real_rwnet(monkeypatch, stub_rwnet):
+    """The real RWNet codec (in this process): filled pane or its real reason."""
+    from medcomp_gui.gui import rwnet_process
+
+    monkeypatch.setattr(rwnet_process, "default_backend", rwnet_process.InProcessRWNet)
 
 
 @pytest.fixture

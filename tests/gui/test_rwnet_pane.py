@@ -12,7 +12,7 @@ from .conftest import WAIT_MS, wait_settled
 
 
 @pytest.fixture
-def make_window(qtbot):
+def make_window(qtbot, real_rwnet):
     from medcomp_gui.gui.qt_main_window import QtMainWindow
 
     made = []
