@@ -52,6 +52,14 @@ def image_files(folder: Path) -> list[Path]:
     return found[:MAX_FOLDER_FILES]
 
 
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, folders replaced by their image files."""
+    found: list[Path] = []
+    for path in paths:
+        found.extend(image_files(path) if path.is_dir() else [path])
+    return found
+
+
 class QtMainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
@@ -67,6 +75,7 @@ class QtMainWindow(QMainWindow):
         self.rd_window = None
         self.save_dialog = None
         self.report_dialog = None
+        self._scans = 0
 
         self.panes = {
             name: QtImagePane(title, can_diff=name != "original")
@@ -179,10 +188,20 @@ class QtMainWindow(QMainWindow):
             self.add_paths([Path(folder)])
 
     def add_paths(self, paths: list[Path]) -> None:
-        """Add files (and the images in folders) to the list and show the first added."""
-        found = []
-        for path in paths:
-            found.extend(image_files(path) if path.is_dir() else [path])
+        """Add files (and the images in folders, listed in a worker: a PACS export can
+        hold thousands) to the list and show the first added."""
+        if any(p.is_dir() for p in paths):
+            self._scans += 1
+            self.statusBar().showMessage("listing the dropped folder …")
+            self.pipeline.runner.submit(
+                f"scan-{self._scans}",
+                lambda: expand_paths(paths),
+                lambda found: self._add_found(paths, found),
+            )
+        else:
+            self._add_found(paths, paths)
+
+    def _add_found(self, paths: list[Path], found: list[Path]) -> None:
         known = {p.resolve() for p in self.paths}
         added = [p for p in dict.fromkeys(found) if p.resolve() not in known]
         if not added:

@@ -169,6 +169,7 @@ def test_dropped_folder_fills_the_list_and_the_list_switches(qtbot, window, ref_
     wait_settled(qtbot, window)
     assert window.controls.file_list.count() == len(ref_files)
     drop(window, [folder, ref_files["12bit"]])  # already listed: nothing added twice
+    qtbot.waitUntil(lambda: window.pipeline.runner.busy() == 0, timeout=20000)
     assert window.controls.file_list.count() == len(ref_files)
     target = window.paths.index(ref_files["ct_signed"])
     window.controls.file_list.setCurrentRow(target)
