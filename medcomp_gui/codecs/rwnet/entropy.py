@@ -1,10 +1,11 @@
 """Entropy coding of RWNet's integer latents with constriction's ANS coder.
 
 Decoding order: the activity class of every latent position (:mod:`.tables`), then for
-each channel and each class, the values of that channel at the positions of that class,
-each group with the fixed categorical model of its table. Values outside a table are
-coded as its escape symbol and stored verbatim (int32) after the ANS words, so any value
-can be coded. Both directions depend only on the integer tables and the symbols.
+each channel (channel 0 as its DC prediction residual) and each class, the values of
+that channel at the positions of that class, each group with the fixed categorical
+model of its table. Values outside a table are coded as its escape symbol and stored
+verbatim (int32) after the ANS words, so any value can be coded. Both directions depend
+only on the integer tables and the symbols.
 
 Frame stream: ``u32 n_words, u32 n_escapes, u32 words[n_words], i32 escapes[n_escapes]``.
 """
@@ -15,7 +16,13 @@ import struct
 
 import numpy as np
 
-from medcomp_gui.codecs.rwnet.tables import CLASSES, Tables, activity_classes
+from medcomp_gui.codecs.rwnet.tables import (
+    CLASSES,
+    Tables,
+    activity_classes,
+    dc_restore,
+    with_dc_residual,
+)
 from medcomp_gui.errors import CodecError
 
 _HEAD = struct.Struct("<II")
@@ -27,7 +34,7 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
 
     h, w, channels = symbols.shape
     classes = activity_classes(symbols).reshape(-1)
-    flat = symbols.reshape(-1, channels)
+    flat = with_dc_residual(symbols).reshape(-1, channels)
     groups = [np.nonzero(classes == k)[0] for k in range(CLASSES)]
     coded, escapes = [], []  # in decoding order
     for c in range(channels):
@@ -38,7 +45,7 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
             values = flat[where, c]
             index = values.astype(np.int64) - low
             outside = (index < 0) | (index >= length)
-            escapes.append(values[outside])
+            escapes.append(values[outside].astype(np.int32))
             index[outside] = length
             coded.append((index.astype(np.int32), tables.model(level, k, c)))
     coder = constriction.stream.stack.AnsCoder()
@@ -88,6 +95,7 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
     if used != n_escapes:
         raise CodecError("RWNet frame stream has unused escaped values")
     out = out.reshape(h, w, tables.channels)
+    out[..., 0] = dc_restore(out[..., 0])
     if not np.array_equal(activity_classes(out).reshape(-1), classes):
         raise CodecError("RWNet frame stream damaged (activity classes do not match)")
     return out

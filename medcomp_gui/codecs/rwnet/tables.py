@@ -7,6 +7,9 @@ with a table chosen by (level, class, channel). Flat regions (class 0) thus cost
 nothing, busy ones get wide tables: a deterministic, forward-adaptive stand-in for a
 hyperprior's scale indices.
 
+Channel 0 (the DC of each 16 x 16 block) is coded as the residual of a median edge
+predictor from its left, top and top-left neighbours.
+
 The tables are fitted once after training: the learned factorised prior of each level
 and channel (``FactorizedPriors``) gives the support and a smoothing prior, and the
 latents of training images (never the evaluation images) give per-class counts. Every
@@ -28,7 +31,7 @@ TOTAL = 1 << PRECISION
 TAIL = 1e-7
 MAX_LENGTH = 4096
 GRID = 8192
-CLASSES = 12
+CLASSES = 16
 #: pseudo-count of the learned prior when it smooths the per-class counts
 PRIOR_WEIGHT = 4.0
 _KEYS = ("low", "length", "offset", "pmf", "class_pmf")
@@ -41,6 +44,51 @@ def activity_classes(symbols: np.ndarray) -> np.ndarray:
     for k in range(CLASSES - 1):
         classes += activity >= (1 << k)
     return classes
+
+
+def _med(left: np.ndarray, top: np.ndarray, corner: np.ndarray) -> np.ndarray:
+    """LOCO-I median edge detector (integers)."""
+    hi, lo = np.maximum(left, top), np.minimum(left, top)
+    return np.where(corner >= hi, lo, np.where(corner <= lo, hi, left + top - corner))
+
+
+def dc_residual(dc: np.ndarray) -> np.ndarray:
+    """DC channel ``(h, w)`` int -> its prediction residual (MED from left, top, top-left;
+    the first row predicts from the left, the first column from the top)."""
+    dc = dc.astype(np.int64)
+    pred = np.zeros_like(dc)
+    pred[0, 1:] = dc[0, :-1]
+    pred[1:, 0] = dc[:-1, 0]
+    pred[1:, 1:] = _med(dc[1:, :-1], dc[:-1, 1:], dc[:-1, :-1])
+    return dc - pred
+
+
+def dc_restore(residual: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`dc_residual` (row by row)."""
+    res = residual.astype(np.int64)
+    h, w = res.shape
+    dc = np.zeros_like(res)
+    dc[0] = np.cumsum(res[0])
+    for i in range(1, h):
+        dc[i, 0] = dc[i - 1, 0] + res[i, 0]
+        top, corner, row = dc[i - 1], dc[i - 1], res[i]
+        for j in range(1, w):
+            a, b, c = int(dc[i, j - 1]), int(top[j]), int(corner[j - 1])
+            if c >= max(a, b):
+                pred = min(a, b)
+            elif c <= min(a, b):
+                pred = max(a, b)
+            else:
+                pred = a + b - c
+            dc[i, j] = pred + row[j]
+    return dc
+
+
+def with_dc_residual(symbols: np.ndarray) -> np.ndarray:
+    """``symbols`` ``(h, w, channels)`` with channel 0 replaced by its residual."""
+    out = symbols.astype(np.int64)
+    out[..., 0] = dc_residual(out[..., 0])
+    return out
 
 
 @dataclass(frozen=True)
@@ -171,7 +219,7 @@ def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
     pmfs, total = [], 0
     for q in range(levels):
         cdf = _prior_cdfs(priors, q)
-        flat = np.concatenate([y.reshape(-1, channels) for y in latents[q]])
+        flat = np.concatenate([with_dc_residual(y).reshape(-1, channels) for y in latents[q]])
         classes = np.concatenate([activity_classes(y).reshape(-1) for y in latents[q]])
         class_pmf[q] = quantize_pmf(np.bincount(classes, minlength=CLASSES) + 1.0)
         for c in range(channels):
