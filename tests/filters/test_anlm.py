@@ -81,16 +81,18 @@ def test_noise_map_rician_background() -> None:
 
 
 def test_smoothing_follows_local_noise() -> None:
-    clean = np.full((128, 256), 2000.0)
-    sigma = np.where(np.arange(256) < 128, 20.0, 160.0)[np.newaxis, :].repeat(128, 0)
+    # fine stripes (80 units, 2 pixels wide) under noise of sigma 15 (left) and 150 (right)
+    y, x = np.mgrid[0:128, 0:256]
+    clean = 2000.0 + 80.0 * ((x // 2) % 2) * ((y // 16) % 2)
+    sigma = np.where(x < 128, 15.0, 150.0)
     noisy = noisy_uint16(clean, sigma)
-    out = anlm(noisy, low=0, high=4095).astype(np.float64)
-    residual_low = np.std(out[:, 10:118] - clean[:, 10:118])
-    residual_high = np.std(out[:, 138:246] - clean[:, 138:246])
-    # both halves are denoised in proportion to their own noise
-    assert residual_low < 0.5 * 20.0
-    assert residual_high < 0.5 * 160.0
-    assert residual_high > 2.0 * residual_low
+    error = anlm(noisy, low=0, high=4095).astype(np.float64) - clean
+    left = np.sqrt(np.mean(error[:, 10:118] ** 2))
+    right = np.sqrt(np.mean(error[:, 138:246] ** 2))
+    # the stripes survive on the left and the strong noise goes on the right; any single
+    # sigma for the whole frame either blurs the stripes or leaves the noise
+    assert left < 0.5 * 15.0, left
+    assert right < 0.4 * 150.0, right
 
 
 @pytest.mark.parametrize(
