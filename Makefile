@@ -39,6 +39,8 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	bash benchmarks/compare_wg04.sh
+	# ANLM benchmark: needs Debian's brain templates (apt-get install mricron-data)
+	$(PY) benchmarks/denoise.py
 
 package: $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e '.[package]'
