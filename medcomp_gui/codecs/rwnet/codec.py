@@ -38,7 +38,8 @@ from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
 VERSION = 1
-LEVELS = 8
+#: quality levels: the model's trained levels plus its extrapolated ones
+LEVELS = 9
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
 _U32 = struct.Struct("<I")
 STRIDE = 16
@@ -86,7 +87,7 @@ def load_model(folder: Path | None = None) -> LoadedModel:
 def _load(folder: Path) -> LoadedModel:
     import tensorflow as tf
 
-    from medcomp_gui.codecs.rwnet.model import RWNet, RWNetConfig
+    from medcomp_gui.codecs.rwnet.model import RWNet, RWNetConfig, level_gains
     from medcomp_gui.codecs.rwnet.tables import Tables
 
     files = store.paths(folder)
@@ -95,10 +96,14 @@ def _load(folder: Path) -> LoadedModel:
     net = RWNet(cfg)
     net.load_weights(files["weights"])
     tables = Tables.load(files["tables"])
-    if tables.levels != cfg.levels or tables.channels != cfg.latent:
+    if (
+        tables.levels != LEVELS
+        or cfg.levels + cfg.extra_levels != LEVELS
+        or tables.channels != cfg.latent
+    ):
         raise CodecError("RWNet tables do not match the model's configuration")
-    gain = tf.exp(net.log_gain)
-    inv_gain = tf.exp(net.log_inv_gain)
+    gains, inv_gains = level_gains(net)
+    gain, inv_gain = tf.constant(gains), tf.constant(inv_gains)
     spec_x = tf.TensorSpec((1, None, None, 1), tf.float32)
     spec_y = tf.TensorSpec((1, None, None, cfg.latent), tf.float32)
     spec_q = tf.TensorSpec((), tf.int32)

@@ -37,6 +37,8 @@ class RWNetConfig:
     channels: tuple[int, int, int] = (16, 32, 64)
     latent: int = 256
     levels: int = 8
+    #: quality levels above the trained ones, extrapolated at inference (see level_gains)
+    extra_levels: int = 1
     #: rate-distortion trade-off of each level: loss = bpp + lmbda * MSE (x in [0, 1]).
     lambdas: tuple[float, ...] = (3.0, 15.5, 80.0, 416.0, 2150.0, 11200.0, 58000.0, 300000.0)
 
@@ -49,6 +51,7 @@ class RWNetConfig:
             channels=tuple(int(c) for c in data["channels"]),
             latent=int(data["latent"]),
             levels=int(data["levels"]),
+            extra_levels=int(data.get("extra_levels", 0)),
             lambdas=tuple(float(v) for v in data["lambdas"]),
         )
 
@@ -234,3 +237,17 @@ class RWNet(keras.Model):
         lik = self.priors.likelihood(noisy, q)
         bits = ops.sum(-ops.log(lik), axis=(1, 2)) / math.log(2.0)
         return self.decode_latent(rounded, q), bits
+
+
+def level_gains(model: RWNet) -> tuple[np.ndarray, np.ndarray]:
+    """(gain, inverse gain), float32 ``(levels + extra_levels, latent)``.
+
+    The trained levels, then ``extra_levels`` extrapolated ones: each repeats the
+    per-channel ratio between the last two levels (a finer quantiser; not trained).
+    """
+    gain = np.exp(ops.convert_to_numpy(model.log_gain).astype(np.float64))
+    inv_gain = np.exp(ops.convert_to_numpy(model.log_inv_gain).astype(np.float64))
+    for _ in range(model.cfg.extra_levels):
+        gain = np.vstack([gain, gain[-1] ** 2 / gain[-2]])
+        inv_gain = np.vstack([inv_gain, inv_gain[-1] ** 2 / inv_gain[-2]])
+    return gain.astype(np.float32), inv_gain.astype(np.float32)

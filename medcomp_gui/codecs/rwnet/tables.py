@@ -209,16 +209,17 @@ def _support(cdf: np.ndarray, seen_low: int, seen_high: int) -> tuple[int, int]:
 def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
     """Tables from the learned priors and training latents.
 
-    ``latents[q]``: int32 latents ``(h, w, channels)`` of training frames at level ``q``.
+    ``latents[q]``: int32 latents ``(h, w, channels)`` of training frames at level ``q``;
+    levels beyond the priors' (extrapolated ones) borrow the last prior for smoothing.
     """
-    levels, channels = priors.levels, priors.channels
+    levels, channels = len(latents), priors.channels
     low = np.zeros((levels, CLASSES, channels), np.int32)
     length = np.zeros_like(low)
     offset = np.zeros_like(low)
     class_pmf = np.zeros((levels, CLASSES), np.int32)
     pmfs, total = [], 0
     for q in range(levels):
-        cdf = _prior_cdfs(priors, q)
+        cdf = _prior_cdfs(priors, min(q, priors.levels - 1))
         flat = np.concatenate([with_dc_residual(y).reshape(-1, channels) for y in latents[q]])
         classes = np.concatenate([activity_classes(y).reshape(-1) for y in latents[q]])
         class_pmf[q] = quantize_pmf(np.bincount(classes, minlength=CLASSES) + 1.0)
@@ -248,9 +249,9 @@ def fit_model(model, frames: list[np.ndarray]) -> Tables:
     multiples of 16) under an :class:`~.model.RWNet`."""
     from keras import ops
 
+    from medcomp_gui.codecs.rwnet.model import level_gains
+
     raw = [ops.convert_to_numpy(model.analysis(f[np.newaxis, :, :, np.newaxis]))[0] for f in frames]
-    gains = np.exp(ops.convert_to_numpy(model.log_gain))
-    latents = [
-        [np.rint(y * gains[q]).astype(np.int32) for y in raw] for q in range(model.cfg.levels)
-    ]
+    gains, _ = level_gains(model)
+    latents = [[np.rint(y * g).astype(np.int32) for y in raw] for g in gains]
     return fit(model.priors, latents)
