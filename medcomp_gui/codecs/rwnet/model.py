@@ -245,8 +245,8 @@ def level_gains(model: RWNet) -> tuple[np.ndarray, np.ndarray]:
     The trained levels, then ``extra_levels`` extrapolated ones: each repeats the
     per-channel ratio between the last two levels (a finer quantiser; not trained).
     """
-    gain = np.exp(ops.convert_to_numpy(model.log_gain).astype(np.float64))
-    inv_gain = np.exp(ops.convert_to_numpy(model.log_inv_gain).astype(np.float64))
+    gain = np.exp(model.log_gain.numpy().astype(np.float64))
+    inv_gain = np.exp(model.log_inv_gain.numpy().astype(np.float64))
     for _ in range(model.cfg.extra_levels):
         gain = np.vstack([gain, gain[-1] ** 2 / gain[-2]])
         inv_gain = np.vstack([inv_gain, inv_gain[-1] ** 2 / inv_gain[-2]])
