@@ -269,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
             "hours": round(state["seconds"] / 3600, 3),
             "batch": args.batch,
             "patch": args.patch,
-            "lr": args.lr,
+            "lr_schedule": state.get("lr_schedule", []),
             "val_bpp": [round(v, 4) for v in val_result[0]],
             "val_psnr": [round(v, 2) for v in val_result[1]],
         }
@@ -280,6 +280,7 @@ def run(args: argparse.Namespace) -> int:
     if args.export_only:
         export(validate())
         return 0
+    state.setdefault("lr_schedule", []).append([state["step"], args.lr])
     start = time.time()
     started_at = state["seconds"]
     last_ckpt = last_export = time.time()
