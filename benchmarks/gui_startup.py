@@ -260,7 +260,8 @@ def main() -> None:
     print(f"| same, compute + show + paint (ms) | <= 50 | {summary(jump_total)} |")
     print(f"| RWNet on MR2 (worker functions) | <= 3 s | {rwnet} |")
     print(
-        f"| RWNet pane ready after opening MR2 in the window, TensorFlow warm (s) | <= 3 "
+        f"| RWNet pane ready after opening MR2 in a new window (its RWNet process starting "
+        f"cold: TensorFlow import, model load, encode) (s) | <= 3 "
         f"| {rwnet_ready:.2f} |"
     )
     print(f"| MR2 opened until every pane settled (s) | - | {settled:.2f} |")

@@ -1,6 +1,7 @@
 """Entropy coding of RWNet's integer latents with constriction's ANS coder.
 
-Decoding order: the activity class of every latent position (:mod:`.tables`), then for
+Decoding order: the activity class of every latent position (:mod:`.tables`; row by
+row, each row's tables chosen by the row above), then for
 each channel (channel 0 as its DC prediction residual) and each class, the values of
 that channel at the positions of that class, each group with the fixed categorical
 model of its table. Values outside a table are coded as its escape symbol and stored
@@ -20,12 +21,20 @@ from medcomp_gui.codecs.rwnet.tables import (
     CLASSES,
     Tables,
     activity_classes,
+    class_context,
     dc_restore,
     with_dc_residual,
 )
 from medcomp_gui.errors import CodecError
 
 _HEAD = struct.Struct("<II")
+
+
+def _family():
+    """Categorical models whose probabilities come with each symbol."""
+    import constriction
+
+    return constriction.stream.model.Categorical(perfect=False)
 
 
 def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
@@ -51,7 +60,8 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     coder = constriction.stream.stack.AnsCoder()
     for index, model in reversed(coded):  # a stack: what is coded last is read first
         coder.encode_reverse(index, model)
-    coder.encode_reverse(classes, tables.class_model(level))
+    contexts = class_context(classes.reshape(h, w)).reshape(-1)
+    coder.encode_reverse(classes, _family(), tables.class_probabilities(level, contexts))
     words = coder.get_compressed().astype("<u4")
     escaped = np.concatenate(escapes).astype("<i4") if escapes else np.zeros(0, "<i4")
     return _HEAD.pack(words.size, escaped.size) + words.tobytes() + escaped.tobytes()
@@ -72,7 +82,12 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
     used = 0
     try:
         coder = constriction.stream.stack.AnsCoder(words)
-        classes = np.asarray(coder.decode(tables.class_model(level), h * w), np.int64)
+        grid = np.zeros((h, w), np.int32)
+        for i in range(h):
+            contexts = class_context(grid[max(i - 1, 0) : i + 1])[-1] if i else np.full(w, CLASSES)
+            probs = tables.class_probabilities(level, contexts)
+            grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
+        classes = grid.reshape(-1).astype(np.int64)
         groups = [np.nonzero(classes == k)[0] for k in range(CLASSES)]
         for c in range(tables.channels):
             for k, where in enumerate(groups):

@@ -2,7 +2,8 @@
 
 The latent of each frame is coded with *activity classes*: for every latent position
 the class ``k = bit_length(sum of |y_c| over channels c >= 1)`` (clipped to
-``CLASSES - 1``; integer arithmetic only) is coded first, then each channel's values
+``CLASSES - 1``; integer arithmetic only) is coded first, row by row, with a table
+chosen by the classes above it (:func:`class_context`), then each channel's values
 with a table chosen by (level, class, channel). Flat regions (class 0) thus cost almost
 nothing, busy ones get wide tables: a deterministic, forward-adaptive stand-in for a
 hyperprior's scale indices.
@@ -44,6 +45,16 @@ def activity_classes(symbols: np.ndarray) -> np.ndarray:
     for k in range(CLASSES - 1):
         classes += activity >= (1 << k)
     return classes
+
+
+def class_context(classes: np.ndarray) -> np.ndarray:
+    """Context of each position's class ``(h, w)``: the largest class among its top-left,
+    top and top-right neighbours; ``CLASSES`` on the first row (no neighbours above)."""
+    ctx = np.full(classes.shape, CLASSES, np.int32)
+    if classes.shape[0] > 1:
+        padded = np.pad(classes[:-1], ((0, 0), (1, 1)), mode="edge")
+        ctx[1:] = np.maximum(np.maximum(padded[:, :-2], padded[:, 1:-1]), padded[:, 2:])
+    return ctx
 
 
 def _med(left: np.ndarray, top: np.ndarray, corner: np.ndarray) -> np.ndarray:
@@ -94,12 +105,13 @@ def with_dc_residual(symbols: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Tables:
     """``low``/``length``/``offset``: ``(levels, CLASSES, channels)`` int32; ``pmf`` flat
-    int32; ``class_pmf``: ``(levels, CLASSES)`` int32.
+    int32; ``class_pmf``: ``(levels, CLASSES + 1, CLASSES)`` int32, the class probabilities
+    in each :func:`class_context`.
 
     Channel ``c`` in class ``k`` at level ``q`` codes symbols ``low .. low+length-1``
     with the integers ``pmf[offset : offset+length]`` and the escape symbol with
     ``pmf[offset+length]``; the ``length+1`` values sum to ``TOTAL``, as does each row
-    of ``class_pmf``.
+    of ``class_pmf[level]``.
     """
 
     low: np.ndarray
@@ -133,14 +145,9 @@ class Tables:
             self._models[key] = constriction.stream.model.Categorical(probs, perfect=False)
         return self._models[key]
 
-    def class_model(self, level: int):
-        key = (level, -1, -1)
-        if key not in self._models:
-            import constriction
-
-            probs = self.class_pmf[level].astype(np.float64) / TOTAL
-            self._models[key] = constriction.stream.model.Categorical(probs, perfect=False)
-        return self._models[key]
+    def class_probabilities(self, level: int, contexts: np.ndarray) -> np.ndarray:
+        """Float64 ``(n, CLASSES)``: the class probabilities in each of ``contexts``."""
+        return self.class_pmf[level][contexts].astype(np.float64) / TOTAL
 
     def save(self, path: str | Path) -> None:
         with open(path, "wb") as fh:
@@ -155,7 +162,7 @@ class Tables:
             tables.low.ndim == 3
             and shape[1] == CLASSES
             and tables.length.shape == tables.offset.shape == shape
-            and tables.class_pmf.shape == (shape[0], CLASSES)
+            and tables.class_pmf.shape == (shape[0], CLASSES + 1, CLASSES)
             and int((tables.offset + tables.length).max()) < tables.pmf.size
             and int(tables.length.min()) >= 1
             and int(tables.offset.min()) >= 0
@@ -216,13 +223,18 @@ def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
     low = np.zeros((levels, CLASSES, channels), np.int32)
     length = np.zeros_like(low)
     offset = np.zeros_like(low)
-    class_pmf = np.zeros((levels, CLASSES), np.int32)
+    class_pmf = np.zeros((levels, CLASSES + 1, CLASSES), np.int32)
     pmfs, total = [], 0
     for q in range(levels):
         cdf = _prior_cdfs(priors, min(q, priors.levels - 1))
         flat = np.concatenate([with_dc_residual(y).reshape(-1, channels) for y in latents[q]])
         classes = np.concatenate([activity_classes(y).reshape(-1) for y in latents[q]])
-        class_pmf[q] = quantize_pmf(np.bincount(classes, minlength=CLASSES) + 1.0)
+        contexts = np.concatenate(
+            [class_context(activity_classes(y)).reshape(-1) for y in latents[q]]
+        )
+        pairs = np.bincount(contexts * CLASSES + classes, minlength=(CLASSES + 1) * CLASSES)
+        for ctx, counts in enumerate(pairs.reshape(CLASSES + 1, CLASSES)):
+            class_pmf[q, ctx] = quantize_pmf(counts + 0.5)
         for c in range(channels):
             values = flat[:, c].astype(np.int64)
             first, last = _support(cdf[c], int(values.min()), int(values.max()))
