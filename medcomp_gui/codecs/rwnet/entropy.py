@@ -2,7 +2,7 @@
 
 Decoding order: the activity class of every latent position (:mod:`.tables`; row by
 row, each row's tables chosen by the row above), then for
-each channel (channel 0 as its DC prediction residual) and each class, the values of
+each channel (as its prediction residual, see :mod:`.tables`) and each class, the values of
 that channel at the positions of that class, each group with the fixed categorical
 model of its table. Values outside a table are coded as its escape symbol and stored
 verbatim (int32) after the ANS words, so any value can be coded. Both directions depend
@@ -22,8 +22,8 @@ from medcomp_gui.codecs.rwnet.tables import (
     Tables,
     activity_classes,
     class_context,
-    dc_restore,
-    with_dc_residual,
+    from_residual,
+    to_residual,
 )
 from medcomp_gui.errors import CodecError
 
@@ -42,8 +42,9 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     import constriction
 
     h, w, channels = symbols.shape
-    classes = activity_classes(symbols).reshape(-1)
-    flat = with_dc_residual(symbols).reshape(-1, channels)
+    residual = to_residual(symbols, tables.ac_coeffs[level])
+    classes = activity_classes(residual).reshape(-1)
+    flat = residual.reshape(-1, channels)
     groups = [np.nonzero(classes == k)[0] for k in range(CLASSES)]
     coded, escapes = [], []  # in decoding order
     for c in range(channels):
@@ -110,7 +111,9 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
     if used != n_escapes:
         raise CodecError("RWNet frame stream has unused escaped values")
     out = out.reshape(h, w, tables.channels)
-    out[..., 0] = dc_restore(out[..., 0])
     if not np.array_equal(activity_classes(out).reshape(-1), classes):
         raise CodecError("RWNet frame stream damaged (activity classes do not match)")
-    return out
+    symbols = from_residual(out, tables.ac_coeffs[level])
+    if np.abs(symbols).max(initial=0) >= 2**31:
+        raise CodecError("RWNet frame stream damaged (latent out of range)")
+    return symbols.astype(np.int32)

@@ -9,7 +9,11 @@ nothing, busy ones get wide tables: a deterministic, forward-adaptive stand-in f
 hyperprior's scale indices.
 
 Channel 0 (the DC of each 16 x 16 block) is coded as the residual of a median edge
-predictor from its left, top and top-left neighbours.
+predictor from its left, top and top-left neighbours; every other channel as the residual
+of a linear prediction from the DC's first and second differences around it (integer
+fixed-point coefficients fitted by least squares on training latents): smooth ramps,
+which the Haar basis spreads over its detail channels, are thus predicted away.
+Activity classes are computed on these residuals.
 
 The tables are fitted once after training: the learned factorised prior of each level
 and channel (``FactorizedPriors``) gives the support and a smoothing prior, and the
@@ -35,7 +39,10 @@ GRID = 8192
 CLASSES = 16
 #: pseudo-count of the learned prior when it smooths the per-class counts
 PRIOR_WEIGHT = 4.0
-_KEYS = ("low", "length", "offset", "pmf", "class_pmf")
+#: DC-gradient features of the AC prediction, and the fixed-point shift of its coefficients
+FEATURES = 5
+SHIFT = 12
+_KEYS = ("low", "length", "offset", "pmf", "class_pmf", "ac_coeffs")
 
 
 def activity_classes(symbols: np.ndarray) -> np.ndarray:
@@ -95,11 +102,49 @@ def dc_restore(residual: np.ndarray) -> np.ndarray:
     return dc
 
 
-def with_dc_residual(symbols: np.ndarray) -> np.ndarray:
-    """``symbols`` ``(h, w, channels)`` with channel 0 replaced by its residual."""
-    out = symbols.astype(np.int64)
-    out[..., 0] = dc_residual(out[..., 0])
+def dc_features(dc: np.ndarray) -> np.ndarray:
+    """int64 ``(h, w, FEATURES)``: first and second differences of the DC around each
+    position (edges repeated) — what a smooth ramp leaves in the Haar detail channels."""
+    p = np.pad(dc.astype(np.int64), 1, mode="edge")
+    centre = p[1:-1, 1:-1]
+    left, right, up, down = p[1:-1, :-2], p[1:-1, 2:], p[:-2, 1:-1], p[2:, 1:-1]
+    cross = p[2:, 2:] - p[2:, :-2] - p[:-2, 2:] + p[:-2, :-2]
+    return np.stack(
+        [right - left, down - up, right - 2 * centre + left, down - 2 * centre + up, cross], -1
+    )
+
+
+def ac_prediction(dc: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """int64 ``(h, w, channels)`` prediction of every channel from the DC (integers only);
+    ``coeffs``: ``(channels, FEATURES)`` fixed-point (``SHIFT`` bits), row 0 zero."""
+    total = dc_features(dc) @ coeffs.astype(np.int64).T
+    return (total + (1 << (SHIFT - 1))) >> SHIFT
+
+
+def to_residual(symbols: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """What is coded: channel 0 as its DC residual, the others minus their AC prediction."""
+    out = symbols.astype(np.int64) - ac_prediction(symbols[..., 0], coeffs)
+    out[..., 0] = dc_residual(symbols[..., 0])
     return out
+
+
+def from_residual(residual: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`to_residual`."""
+    dc = dc_restore(residual[..., 0])
+    out = residual.astype(np.int64) + ac_prediction(dc, coeffs)
+    out[..., 0] = dc
+    return out
+
+
+def fit_ac_coeffs(latents: list[np.ndarray]) -> np.ndarray:
+    """Least-squares AC prediction coefficients (fixed point) from training latents."""
+    channels = latents[0].shape[-1]
+    feats = np.concatenate([dc_features(y[..., 0]).reshape(-1, FEATURES) for y in latents])
+    targets = np.concatenate([y.reshape(-1, channels) for y in latents]).astype(np.float64)
+    solution, *_ = np.linalg.lstsq(feats.astype(np.float64), targets, rcond=None)
+    coeffs = np.clip(np.rint(solution.T * (1 << SHIFT)), -(2**24), 2**24).astype(np.int32)
+    coeffs[0] = 0
+    return coeffs
 
 
 @dataclass(frozen=True)
@@ -119,6 +164,7 @@ class Tables:
     offset: np.ndarray
     pmf: np.ndarray
     class_pmf: np.ndarray
+    ac_coeffs: np.ndarray
     _models: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -163,6 +209,7 @@ class Tables:
             and shape[1] == CLASSES
             and tables.length.shape == tables.offset.shape == shape
             and tables.class_pmf.shape == (shape[0], CLASSES + 1, CLASSES)
+            and tables.ac_coeffs.shape == (shape[0], shape[2], FEATURES)
             and int((tables.offset + tables.length).max()) < tables.pmf.size
             and int(tables.length.min()) >= 1
             and int(tables.offset.min()) >= 0
@@ -224,14 +271,15 @@ def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
     length = np.zeros_like(low)
     offset = np.zeros_like(low)
     class_pmf = np.zeros((levels, CLASSES + 1, CLASSES), np.int32)
+    ac_coeffs = np.zeros((levels, channels, FEATURES), np.int32)
     pmfs, total = [], 0
     for q in range(levels):
         cdf = _prior_cdfs(priors, min(q, priors.levels - 1))
-        flat = np.concatenate([with_dc_residual(y).reshape(-1, channels) for y in latents[q]])
-        classes = np.concatenate([activity_classes(y).reshape(-1) for y in latents[q]])
-        contexts = np.concatenate(
-            [class_context(activity_classes(y)).reshape(-1) for y in latents[q]]
-        )
+        ac_coeffs[q] = fit_ac_coeffs(latents[q])
+        coded = [to_residual(y, ac_coeffs[q]) for y in latents[q]]
+        flat = np.concatenate([r.reshape(-1, channels) for r in coded])
+        classes = np.concatenate([activity_classes(r).reshape(-1) for r in coded])
+        contexts = np.concatenate([class_context(activity_classes(r)).reshape(-1) for r in coded])
         pairs = np.bincount(contexts * CLASSES + classes, minlength=(CLASSES + 1) * CLASSES)
         for ctx, counts in enumerate(pairs.reshape(CLASSES + 1, CLASSES)):
             class_pmf[q, ctx] = quantize_pmf(counts + 0.5)
@@ -253,7 +301,8 @@ def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
                 low[q, k, c], length[q, k, c], offset[q, k, c] = first - GRID, size, total
                 pmfs.append(table)
                 total += table.size
-    return Tables(low, length, offset, np.concatenate(pmfs).astype(np.int32), class_pmf)
+    pmf = np.concatenate(pmfs).astype(np.int32)
+    return Tables(low, length, offset, pmf, class_pmf, ac_coeffs)
 
 
 def fit_model(model, frames: list[np.ndarray]) -> Tables:
