@@ -39,7 +39,7 @@ from medcomp_gui.imaging.image import MedicalImage
 MAGIC = b"RWN"
 VERSION = 1
 #: quality levels: the model's trained levels plus its extrapolated ones
-LEVELS = 9
+LEVELS = 10
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
 _U32 = struct.Struct("<I")
 STRIDE = 16
