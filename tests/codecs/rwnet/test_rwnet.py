@@ -229,3 +229,19 @@ def test_golden_file(codec) -> None:
     out = codec.decode(payload, info)
     expected = np.load(GOLDEN / "reconstruction.npy")
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
+
+
+def test_tables_reload_gives_the_same_bytes(codec, tmp_path) -> None:
+    from medcomp_gui.codecs.rwnet import entropy
+    from medcomp_gui.codecs.rwnet.codec import load_model
+    from medcomp_gui.codecs.rwnet.tables import Tables
+
+    tables = load_model().tables
+    tables.save(tmp_path / "t.npz")
+    again = Tables.load(tmp_path / "t.npz")
+    rng = np.random.default_rng(2)
+    symbols = rng.integers(-5, 6, size=(4, 6, tables.channels)).astype(np.int32)
+    for level in (0, tables.levels - 1):
+        data = entropy.encode_latent(symbols, tables, level)
+        assert entropy.encode_latent(symbols, again, level) == data
+        np.testing.assert_array_equal(entropy.decode_latent(data, again, level, 4, 6), symbols)
