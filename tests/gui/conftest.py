@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 from reference_images import REFERENCES, write_reference
 
-pytest.importorskip("PySide6")
-pytest.importorskip("pytestqt")
-
 from medcomp_gui.gui.qt_compat import guard_singleton_refcounts  # noqa: E402
 
 guard_singleton_refcounts()  # before pytest-qt's own calls drain None (see qt_compat)

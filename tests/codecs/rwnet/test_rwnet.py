@@ -26,7 +26,6 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def codec():
-    pytest.importorskip("tensorflow")
     from medcomp_gui.codecs import get_codec
 
     rwnet = get_codec("rwnet")
