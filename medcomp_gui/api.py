@@ -19,7 +19,7 @@ import numpy as np
 
 from medcomp_gui import container, metrics
 from medcomp_gui.codecs import codec_names, get_codec
-from medcomp_gui.codecs.base import PayloadInfo
+from medcomp_gui.codecs.base import Encoded, PayloadInfo
 from medcomp_gui.errors import CodecError, MedcompError
 from medcomp_gui.imaging import MedicalImage, load_image, write_atomic
 
@@ -46,10 +46,14 @@ _PSNR_TRIES = 8
 
 def compress(image: MedicalImage, codec: str, **params: Any) -> bytes:
     """A complete .mcz file holding ``image`` compressed by ``codec``."""
+    encoded = get_codec(codec).encode(image, **params)
+    return pack_encoded(image, codec, encoded)
+
+
+def pack_encoded(image: MedicalImage, codec: str, encoded: Encoded) -> bytes:
+    """The .mcz file for ``image`` from a codec's :class:`Encoded` output."""
     from medcomp_gui.imaging.dicom_io import header_bytes
 
-    chosen = get_codec(codec)
-    encoded = chosen.encode(image, **params)
     return container.pack(
         container.Container(
             codec=codec,

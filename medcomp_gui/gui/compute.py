@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from medcomp_gui import api, container, metrics
+from medcomp_gui import api, metrics
 from medcomp_gui.codecs.svd_codec import Factorisation, pack_frames, reconstruct
 from medcomp_gui.guidance import guideline_ratio
 from medcomp_gui.imaging.image import MedicalImage
@@ -48,26 +48,9 @@ def pack_mcz(
 ) -> bytes:
     """The .mcz file ``api.compress(image, codec, **params)`` writes, from an encoded
     payload (so that the SVD pane can reuse its factorisation). Tested byte-equal."""
-    from medcomp_gui.imaging.dicom_io import header_bytes
+    from medcomp_gui.codecs.base import Encoded
 
-    return container.pack(
-        container.Container(
-            codec=codec,
-            params=params,
-            shape=tuple(image.pixels.shape),
-            dtype=image.pixels.dtype,
-            bits_stored=image.bits_stored,
-            lossless=lossless,
-            payload=payload,
-            photometric=image.photometric,
-            rescale_slope=image.rescale_slope,
-            rescale_intercept=image.rescale_intercept,
-            modality=image.modality,
-            windows=image.windows,
-            extra={},
-            dicom_header=header_bytes(image.dataset) if image.dataset is not None else b"",
-        )
-    )
+    return api.pack_encoded(image, codec, Encoded(payload, params, lossless))
 
 
 class SVDSession:

@@ -11,16 +11,6 @@ import numpy as np
 
 from medcomp_gui.imaging.image import MedicalImage, WindowPreset
 
-#: Presets per modality (output units), after the file's own windows.
-MODALITY_PRESETS: dict[str, tuple[WindowPreset, ...]] = {
-    "CT": (
-        WindowPreset(40, 80, "CT brain"),
-        WindowPreset(-600, 1500, "CT lung"),
-        WindowPreset(400, 1800, "CT bone"),
-        WindowPreset(50, 400, "CT abdomen"),
-        WindowPreset(50, 350, "CT mediastinum"),
-    ),
-}
 #: Percentiles of the frame that the automatic window spans.
 AUTO_PERCENTILES = (0.5, 99.5)
 #: Frames up to this many pixels are used whole for the automatic window.
@@ -30,16 +20,12 @@ MIN_WIDTH = 1.0
 
 
 def presets_for(image: MedicalImage) -> list[WindowPreset]:
-    """The image's windows (named "file N" when unnamed), then the modality's that are
-    not among them already (the core may add the same defaults)."""
-    presets = [
+    """The image's windows: the file's (named "file N" when unnamed), then the core's
+    modality defaults (``imaging.dicom_io.MODALITY_WINDOWS``)."""
+    return [
         w if w.name else WindowPreset(w.center, w.width, f"file {i}")
         for i, w in enumerate(image.windows, 1)
     ]
-    have = {(float(w.center), float(w.width)) for w in presets}
-    extra = MODALITY_PRESETS.get(image.modality.upper(), ())
-    presets += [p for p in extra if (float(p.center), float(p.width)) not in have]
-    return presets
 
 
 def to_output(image: MedicalImage, stored: float) -> float:
