@@ -1,7 +1,8 @@
 """Rate-distortion of RWNet against JPEG 2000 on the WG04 grey originals (evaluation only).
 
 For each image (693, MR2, RG1, RG3 ``_UNCR`` from pydicom-data): RWNet at every quality
-level, JPEG 2000 (OpenJPEG, PSNR-targeted) over a fixed sweep of PSNR targets;
+level, JPEG 2000 (OpenJPEG, PSNR-targeted) over a fixed sweep of PSNR targets, and the
+lossy sweeps of jpegxl, jpegls and svd (``--others``) with their BD-rates too;
 bpp of the whole .mcz file (DESIGN.md), PSNR over stored values, BD-rate of RWNet against
 JPEG 2000 (``medcomp_gui.metrics.bd_rate``), RWNet encode/decode seconds and the
 process's peak memory. Writes ``benchmarks/results/rd_wg04.{md,json}`` and, when
@@ -77,6 +78,23 @@ def run_j2k(name: str, image, targets: list[float]) -> list[dict]:
     return rows
 
 
+def run_others(name: str, image, codecs: list[str]) -> dict[str, list[dict]]:
+    """The lossy sweep of each other classical codec (``medcomp compare``'s settings)."""
+    from medcomp_gui.compare import SWEEPS
+
+    out = {}
+    for codec in codecs:
+        rows = []
+        for params in SWEEPS[codec]:
+            if params.get("lossless"):
+                continue
+            r = measure(image, codec, **params)
+            print(f"{name} {codec} {params}: {r['bpp']:.3f} bpp {r['psnr']:.2f} dB", flush=True)
+            rows.append(r)
+        out[codec] = rows
+    return out
+
+
 def bd(rows: list[dict], j2k: list[dict]) -> float | None:
     try:
         return metrics.bd_rate(
@@ -99,8 +117,11 @@ def plot(result: dict, out: Path) -> None:
     except ImportError:
         return
     fig, ax = plt.subplots(figsize=(5, 4))
-    for key, style in (("rwnet", "o-"), ("jpeg2000", "s--")):
-        pts = sorted((r["bpp"], r["psnr"]) for r in result[key])
+    curves = {"rwnet": result["rwnet"], "jpeg2000": result["jpeg2000"], **result["others"]}
+    styles = {"rwnet": "o-", "jpeg2000": "s--", "jpegxl": "^:", "jpegls": "v:", "svd": "x:"}
+    for key, rows in curves.items():
+        pts = sorted((r["bpp"], r["psnr"]) for r in rows)
+        style = styles.get(key, ".:")
         ax.plot(*zip(*pts, strict=True), style, label=key)
     ax.set_xscale("log")
     ax.set_xlabel("bpp (whole .mcz)")
@@ -167,6 +188,34 @@ def write_markdown(results: list[dict], out: Path, command: str, model: dict) ->
             lines.append(
                 f"| {res['image']} | {r['params']['psnr']} | {r['bpp']:.3f} | {r['psnr']:.2f} |"
             )
+    codecs = ["rwnet", *results[0]["others"]]
+    lines += [
+        "",
+        "BD-rate (PSNR) of every codec against jpeg2000, % (positive: more bits):",
+        "",
+        "| image | " + " | ".join(codecs) + " |",
+        "|---|" + "---:|" * len(codecs),
+    ]
+    for res in results:
+        cells = [res["bd_rate_rwnet_vs_j2k"], *(res["bd_rates_others"][c] for c in codecs[1:])]
+        lines.append(
+            f"| {res['image']} | "
+            + " | ".join("n/a" if v is None else f"{v:+.1f}" for v in cells)
+            + " |"
+        )
+    means = []
+    for i, codec in enumerate(codecs):
+        values = [
+            (r["bd_rate_rwnet_vs_j2k"] if i == 0 else r["bd_rates_others"][codec]) for r in results
+        ]
+        known = [v for v in values if v is not None]
+        means.append(f"{np.mean(known):+.1f}" if known else "n/a")
+    lines.append("| **mean** | " + " | ".join(means) + " |")
+    lines += [
+        "",
+        "Encode / decode seconds of the other codecs are in rd_wg04.json "
+        "(`encode_s`, `decode_s` per point).",
+    ]
     bds = [r["bd_rate_rwnet_vs_j2k"] for r in results if r["bd_rate_rwnet_vs_j2k"] is not None]
     if bds:
         lines += [
@@ -190,6 +239,9 @@ def main() -> int:
     parser.add_argument("--reuse-j2k", default=None, help="take jpeg2000 rows from this rd json")
     parser.add_argument("--j2k-only", action="store_true", help="jpeg2000 sweep only")
     parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument(
+        "--others", nargs="*", default=["jpegxl", "jpegls", "svd"], help="other codecs to sweep"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -205,6 +257,7 @@ def main() -> int:
         image = load_image(path)
         j2k = reused.get(name) or run_j2k(name, image, args.j2k_targets)
         rows = [] if args.j2k_only else run_rwnet(name, image)
+        others = {} if args.j2k_only else run_others(name, image, args.others)
         result = {
             "image": name,
             "file": os.path.basename(path),
@@ -213,6 +266,8 @@ def main() -> int:
             "rwnet": rows,
             "jpeg2000": j2k,
             "bd_rate_rwnet_vs_j2k": bd(rows, j2k) if rows else None,
+            "others": others,
+            "bd_rates_others": {codec: bd(points, j2k) for codec, points in others.items()},
         }
         results.append(result)
         if rows:
