@@ -74,15 +74,21 @@ def compare(
     return rows, bd_rates(rows)
 
 
-def bd_rates(rows: list[dict[str, Any]]) -> dict[str, float | None]:
-    """BD-rate (PSNR) of each codec's lossy points against jpeg2000's; None where the
-    curves do not overlap enough to tell."""
+def lossy_curves(rows: list[dict[str, Any]]) -> dict[str, tuple[list[float], list[float]]]:
+    """Each codec's (bpp, PSNR) lists over its lossy points (lossless ones left out)."""
     curves: dict[str, tuple[list[float], list[float]]] = {}
     for row in rows:
         if math.isfinite(row["psnr"]):
             rates, psnrs = curves.setdefault(row["codec"], ([], []))
             rates.append(row["bpp"])
             psnrs.append(row["psnr"])
+    return curves
+
+
+def bd_rates(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    """BD-rate (PSNR) of each codec's lossy points against jpeg2000's; None where the
+    curves do not overlap enough to tell."""
+    curves = lossy_curves(rows)
     if "jpeg2000" not in curves:
         return {}
     anchor = curves["jpeg2000"]

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from medcomp_gui.codecs import codec_names
+from medcomp_gui.compare import lossy_curves
 from medcomp_gui.errors import MedcompError
 from medcomp_gui.gui import compute
 
@@ -91,13 +92,7 @@ class QtRDPlotWindow(QWidget):
     def show_rows(self, result: tuple[list[dict[str, Any]], dict[str, float | None]]) -> None:
         rows, bd = result
         self.rows = rows
-        curves: dict[str, tuple[list[float], list[float]]] = {}
-        for row in rows:
-            if math.isfinite(row["psnr"]):
-                xs, ys = curves.setdefault(row["codec"], ([], []))
-                xs.append(row["bpp"])
-                ys.append(row["psnr"])
-        for codec, (xs, ys) in curves.items():
+        for codec, (xs, ys) in lossy_curves(rows).items():
             order = sorted(range(len(xs)), key=xs.__getitem__)
             colour = COLOURS.get(codec, "k")
             self.plot.plot(
