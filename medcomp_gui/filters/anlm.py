@@ -14,8 +14,13 @@ spatially varying noise levels" (J Magn Reson Imaging 2010):
 - the centre pixel gets the largest weight of its neighbours (Coupe et al. 2008), and
   at least 0.1 of a perfect match's, so that a pixel without good matches (fine detail,
   a unique structure) keeps most of its own value;
-- for MR magnitudes (``rician=True``) the squared values are averaged and the Rician
-  bias removed: ``sqrt(max(mean(x**2) - 2 sigma**2, 0))``.
+- for magnitude images the squared values are averaged and the Rician bias removed:
+  ``sqrt(max(mean(x**2) - 2 sigma**2, 0))``, with ``x`` taken above the stored value of
+  no signal. By default (``rician="auto"``) the image itself decides, whatever its
+  modality: :func:`medcomp_gui.filters.noise.rayleigh_background` tests whether its
+  signal-free background is Rayleigh-distributed above the frame's minimum, which is
+  then the zero. Only a frame without such a background to test falls back on the
+  modality (MR: magnitudes about stored 0).
 
 Vectorised: a loop over the search offsets (half of them; the distance is symmetric, so
 each offset updates both pixels of a pair), patch distances by box sums over shifted
@@ -28,10 +33,11 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
-from medcomp_gui.filters.noise import noise_map
+from medcomp_gui.filters.noise import noise_map, rayleigh_background
 from medcomp_gui.imaging.image import MedicalImage
 
 __all__ = [
@@ -42,6 +48,7 @@ __all__ = [
     "denoise_image",
     "method_noise",
     "noise_map",
+    "rayleigh_background",
 ]
 
 #: h = strength * this: tuned on the benchmark references (benchmarks/denoise.py).
@@ -53,6 +60,9 @@ _MIN_SELF_WEIGHT = 0.1
 #: Rows per strip: keeps each strip's float32 buffers within a few hundred kB.
 _STRIP_ROWS = 64
 
+#: ``rician``: True (stored 0 = no signal), False, or "auto" (tested per frame).
+Rician = bool | Literal["auto"]
+
 
 @dataclass(frozen=True)
 class ANLMParams:
@@ -61,14 +71,17 @@ class ANLMParams:
     strength: float = 1.0
     patch_radius: int = 1
     search_radius: int = 5
-    rician: bool = False
+    rician: Rician = "auto"
+    assume_rician: bool = False
 
 
-#: Defaults per DICOM modality; ``"*"`` for any other. MR magnitudes are Rician. The
-#: strengths are the best of ``python benchmarks/denoise.py --tune`` per modality.
+#: Defaults per DICOM modality; ``"*"`` for any other. Whether an image is Rician is
+#: tested on the image itself (``rician="auto"``); MR, whose images are magnitudes, is
+#: assumed Rician only where the frame has no background to test. The strengths are the
+#: best of ``python benchmarks/denoise.py --tune`` per modality.
 MODALITY_DEFAULTS: dict[str, ANLMParams] = {
     "*": ANLMParams(),
-    "MR": ANLMParams(rician=True),
+    "MR": ANLMParams(assume_rician=True),
     "CT": ANLMParams(strength=1.3),
 }
 
@@ -86,7 +99,8 @@ def anlm(
     strength: float = 1.0,
     patch_radius: int = 1,
     search_radius: int = 5,
-    rician: bool = False,
+    rician: Rician = "auto",
+    assume_rician: bool = False,
     sigma: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """Denoise one 2-D frame of stored values; same dtype and shape, clipped to [low, high].
@@ -96,10 +110,13 @@ def anlm(
     ``strength``: multiplies the filter parameter h (0 returns the frame unchanged; 1 is
     tuned on the benchmark references; larger smooths more). ``patch_radius``: patches are
     ``2 r + 1`` pixels wide. ``search_radius``: pixels within ``r`` rows and columns are
-    compared. ``rician``: MR magnitude data (stored 0 = no signal); removes the Rician
-    bias, which needs non-negative values. ``sigma``: the local noise standard deviation
-    in stored units (a map of the frame's shape or one number); estimated with
-    :func:`noise_map` when None.
+    compared. ``rician``: True for magnitude data with stored 0 = no signal (removes the
+    Rician bias, which needs non-negative values); False for none; ``"auto"`` removes it
+    when :func:`rayleigh_background` finds a Rayleigh background, taking the frame's
+    minimum as the zero. ``assume_rician``: with ``"auto"``, a frame that has no
+    background to test is treated as magnitudes about stored 0 (unless it holds negative
+    values). ``sigma``: the local noise standard deviation in stored units (a map of the
+    frame's shape or one number); estimated with :func:`noise_map` when None.
     """
     x = np.asarray(frame)
     if x.ndim != 2:
@@ -108,23 +125,42 @@ def anlm(
         raise ValueError("strength, patch_radius and search_radius must be >= 0")
     if low > high:
         raise ValueError(f"empty stored range [{low}, {high}]")
+    if rician not in (True, False, "auto"):
+        raise ValueError(f"rician must be True, False or 'auto', not {rician!r}")
     values = x.astype(np.float32)
-    if rician and values.size and float(values.min()) < 0:
+    if rician is True and values.size and float(values.min()) < 0:
         raise ValueError("Rician correction needs magnitudes >= 0; use rician=False")
     if strength == 0 or search_radius == 0 or x.size == 0:
         return _to_stored(values, x.dtype, low, high)
+    zero = _magnitude_zero(values, rician, assume_rician)
+    is_rician = zero is not None
+    if zero is not None:
+        values -= np.float32(zero)
     if sigma is None:
-        sigma_map = noise_map(values, rician=rician)
+        sigma_map = noise_map(values, rician=is_rician)
     else:
         sigma_map = np.broadcast_to(np.asarray(sigma, dtype=np.float32), x.shape)
     variance = np.square(np.maximum(sigma_map, np.float32(_SIGMA_FLOOR)))
     h = strength * _H_PER_STRENGTH
-    estimate = _weighted_means(values, variance, patch_radius, search_radius, h, rician)
-    if rician:
+    estimate = _weighted_means(values, variance, patch_radius, search_radius, h, is_rician)
+    if zero is not None:
         estimate -= 2.0 * variance
         np.maximum(estimate, 0.0, out=estimate)
         np.sqrt(estimate, out=estimate)
+        estimate += np.float32(zero)
     return _to_stored(estimate, x.dtype, low, high)
+
+
+def _magnitude_zero(values: np.ndarray, rician: Rician, assume_rician: bool) -> float | None:
+    """The stored value of no signal if the frame gets the Rician correction, else None."""
+    if rician != "auto":
+        return 0.0 if rician else None
+    found = rayleigh_background(values)
+    if found:
+        return float(values.min())
+    if found is None and assume_rician and float(values.min()) >= 0:
+        return 0.0
+    return None
 
 
 def _to_stored(values: np.ndarray, dtype: np.dtype, low: int, high: int) -> np.ndarray:
@@ -257,13 +293,14 @@ def denoise_image(
     strength: float | None = None,
     patch_radius: int | None = None,
     search_radius: int | None = None,
-    rician: bool | None = None,
+    rician: Rician | None = None,
 ) -> MedicalImage:
     """ANLM-filter every frame of ``image``; a copy with the same dtype, shape and header.
 
-    A parameter left None takes the modality default (:data:`MODALITY_DEFAULTS`: Rician
-    correction for MR). Rician correction is skipped for frames with negative stored
-    values unless asked for explicitly (then ValueError).
+    A parameter left None takes the modality default (:data:`MODALITY_DEFAULTS`). The
+    default ``rician="auto"`` decides frame by frame from the pixels (see :func:`anlm`;
+    for MR a frame without a background to test is taken as magnitudes about stored 0);
+    ``rician=True`` on frames with negative stored values raises ValueError.
     """
     given = {
         "strength": strength,
@@ -278,9 +315,6 @@ def denoise_image(
     frames = image.frames
     out = np.empty_like(frames)
     for index, frame in enumerate(frames):
-        frame_rician = params.rician
-        if rician is None and frame_rician and frame.size and int(frame.min()) < 0:
-            frame_rician = False
         out[index] = anlm(
             frame,
             low=low,
@@ -288,7 +322,8 @@ def denoise_image(
             strength=params.strength,
             patch_radius=params.patch_radius,
             search_radius=params.search_radius,
-            rician=frame_rician,
+            rician=params.rician,
+            assume_rician=params.assume_rician,
         )
     return image.with_pixels(out.reshape(image.pixels.shape))
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
-from medcomp_gui.filters.anlm import anlm, denoise_image, method_noise, noise_map
+from medcomp_gui.filters.anlm import (
+    anlm,
+    denoise_image,
+    method_noise,
+    noise_map,
+    rayleigh_background,
+)
 from medcomp_gui.imaging.image import MedicalImage
 from medcomp_gui.metrics import psnr
 
@@ -105,6 +113,11 @@ def test_constant_image_stays_constant(dtype: type, bits: int, low: int, high: i
     out = anlm(frame, low=low, high=high)
     assert out.dtype == frame.dtype
     assert np.array_equal(out, frame)
+    # also with every modality's defaults (MR assumes magnitudes where it cannot test)
+    large = np.full((96, 128), value, dtype=dtype)
+    for modality in ("MR", "CT", "OT"):
+        image = MedicalImage(large, bits_stored=bits, modality=modality)
+        assert np.array_equal(denoise_image(image).pixels, large)
 
 
 @pytest.mark.parametrize(
@@ -149,18 +162,141 @@ def test_multi_frame_is_filtered_frame_by_frame() -> None:
     assert out.modality == "CT" and out is not image
 
 
-def test_mr_defaults_use_rician_correction() -> None:
-    noisy = rician_uint16(phantom(background=0.0), 150.0)
+def padded_phantom(background: float, high: float = 3000.0) -> np.ndarray:
+    """A 96-pixel phantom inside a 32-pixel margin of ``background``, 160 x 160 float64."""
+    clean = np.full((160, 160), background)
+    clean[32:128, 32:128] = phantom(96, high=high, background=background)
+    return clean
+
+
+def test_rayleigh_background_found() -> None:
+    noisy = rician_uint16(padded_phantom(0.0), 150.0)
+    assert rayleigh_background(noisy) is True
+    # the same magnitudes stored with an offset (signed values)
+    assert rayleigh_background(noisy.astype(np.int16) - 1024) is True
+    # a smaller sigma, and one that rises across the image
+    assert rayleigh_background(rician_uint16(padded_phantom(0.0), 8.0)) is True
+    ramp = np.broadcast_to(np.linspace(40.0, 160.0, 160), (160, 160))
+    assert rayleigh_background(rician_uint16(padded_phantom(0.0), ramp)) is True
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_rayleigh_background_not_found_in_gaussian_noise(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # CT-like: air at -1000 HU with Gaussian noise around a soft-tissue body, signed; its
+    # lowest noise is far above the minimum, like Rician noise at high SNR: nothing to test
+    ct = padded_phantom(-1000.0, high=1000.0) + rng.normal(0.0, 40.0, (160, 160))
+    assert rayleigh_background(np.rint(ct).astype(np.int16)) is None
+    # Gaussian noise clipped at the stored minimum: half the background at 0 ...
+    clipped = np.maximum(padded_phantom(0.0) + rng.normal(0.0, 100.0, (160, 160)), 0.0)
+    assert rayleigh_background(np.rint(clipped).astype(np.uint16)) is False
+    # ... or 1.8 sigma above it, where mean over std (1.88) is Rayleigh-like and only
+    # the skewness (about 0.2, Rayleigh 0.63) tells them apart
+    near = np.maximum(padded_phantom(180.0) + rng.normal(0.0, 100.0, (160, 160)), 0.0)
+    assert rayleigh_background(np.rint(near).astype(np.uint16)) is False
+
+
+def test_rayleigh_background_needs_most_background_blocks() -> None:
+    rng = np.random.default_rng(9)
+    # clipped Gaussian background (14 blocks) around a Rayleigh patch (2 blocks)
+    frame = np.maximum(rng.normal(0.0, 100.0, (128, 128)), 0.0)
+    frame[32:64, 32:96] = rician_uint16(np.zeros((32, 64)), 100.0)
+    assert rayleigh_background(np.rint(frame).astype(np.uint16)) is False
+    frame[:, 32:96] = rician_uint16(np.zeros((128, 64)), 100.0)
+    assert rayleigh_background(np.rint(frame).astype(np.uint16)) is True
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rayleigh_background_not_found_in_speckle(seed: int) -> None:
+    # ultrasound envelope: Rayleigh values too, but correlated over pixels (the speckle
+    # is the tissue signal, not additive noise); its spread is not the residual's
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    real, imag = (ndimage.gaussian_filter(rng.normal(size=(160, 160)), 1.5) for _ in "ri")
+    envelope = np.hypot(real, imag)
+    speckle = np.rint(envelope * 300.0 / envelope.std()).astype(np.uint16)
+    assert rayleigh_background(speckle) is None
+
+
+def test_rayleigh_background_untestable_without_noise() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rayleigh_background(np.zeros((128, 128), dtype=np.uint16)) is None
+        assert rayleigh_background(np.full((64, 96), -1024, dtype=np.int16)) is None
+    assert rayleigh_background(np.rint(padded_phantom(0.0)).astype(np.uint16)) is None
+    # too small for a block of 32 x 32
+    assert rayleigh_background(rician_uint16(np.zeros((20, 200)), 100.0)) is None
+    with pytest.raises(ValueError):
+        rayleigh_background(np.zeros((2, 40, 40)))
+
+
+def test_auto_rician_follows_the_pixels_not_the_modality() -> None:
+    clean = padded_phantom(0.0)
+    noisy = rician_uint16(clean, 150.0)
+    background = clean == 0
+    outputs = [
+        denoise_image(MedicalImage(noisy, bits_stored=12, modality=m), strength=1.0).pixels
+        for m in ("MR", "CT", "OT")
+    ]
+    assert all(np.array_equal(outputs[0], out) for out in outputs[1:])
+    auto = outputs[0]
+    plain = anlm(noisy, low=0, high=4095, rician=False)
+    explicit = anlm(noisy, low=0, high=4095, rician=True)
+    assert plain[background].mean() > 120
+    assert auto[background].mean() < 0.5 * plain[background].mean()
+    assert abs(auto[background].mean() - explicit[background].mean()) < 2.0
+    assert psnr(clean, auto, 12) > psnr(clean, plain, 12) + 1.0
+    # explicit False is honoured
     image = MedicalImage(noisy, bits_stored=12, modality="MR")
-    default = denoise_image(image).pixels
-    assert np.array_equal(default, denoise_image(image, rician=True).pixels)
-    assert not np.array_equal(default, denoise_image(image, rician=False).pixels)
-    # negative stored values: the MR default quietly drops the correction ...
-    signed = MedicalImage((noisy.astype(np.int16) - 100), bits_stored=16, modality="MR")
-    assert denoise_image(signed).pixels.dtype == np.int16
-    # ... an explicit request is refused
+    assert np.array_equal(denoise_image(image, strength=1.0, rician=False).pixels, plain)
+
+
+def test_auto_rician_with_a_signed_zero() -> None:
+    clean = padded_phantom(0.0) - 1024.0
+    noisy = rician_uint16(clean + 1024.0, 150.0).astype(np.int16) - 1024
+    background = clean == -1024
+    image = MedicalImage(noisy, bits_stored=16, modality="CT")
+    auto = denoise_image(image).pixels.astype(np.float64) + 1024
+    plain = denoise_image(image, rician=False).pixels.astype(np.float64) + 1024
+    assert auto[background].mean() < 0.5 * plain[background].mean()
+    # an explicit request for the stored-0 zero is refused on negative values
     with pytest.raises(ValueError, match="Rician"):
-        denoise_image(signed, rician=True)
+        denoise_image(image, rician=True)
+    with pytest.raises(ValueError, match="rician"):
+        anlm(noisy, low=-32768, high=32767, rician="yes")  # type: ignore[arg-type]
+
+
+def test_mr_assumed_rician_only_where_untestable() -> None:
+    # the object fills the frame: no background to test, so MR falls back on magnitudes
+    # about stored 0 and other modalities on no correction
+    noisy = rician_uint16(phantom(background=0.0), 150.0)
+    assert rayleigh_background(noisy) is None
+    mr = MedicalImage(noisy, bits_stored=12, modality="MR")
+    ct = MedicalImage(noisy, bits_stored=12, modality="CT")
+    assert np.array_equal(denoise_image(mr).pixels, denoise_image(mr, rician=True).pixels)
+    assert not np.array_equal(denoise_image(mr).pixels, denoise_image(mr, rician=False).pixels)
+    assert np.array_equal(denoise_image(ct).pixels, denoise_image(ct, rician=False).pixels)
+    # negative stored values are no magnitudes about 0: no correction, no error
+    signed = MedicalImage(noisy.astype(np.int16) - 100, bits_stored=16, modality="MR")
+    assert np.array_equal(denoise_image(signed).pixels, denoise_image(signed, rician=False).pixels)
+    # a background that is tested and not Rayleigh (clipped Gaussian) overrules the MR prior
+    rng = np.random.default_rng(10)
+    clipped = np.maximum(padded_phantom(0.0) + rng.normal(0.0, 100.0, (160, 160)), 0.0)
+    gaussian_mr = MedicalImage(np.rint(clipped).astype(np.uint16), bits_stored=12, modality="MR")
+    assert np.array_equal(
+        denoise_image(gaussian_mr).pixels, denoise_image(gaussian_mr, rician=False).pixels
+    )
+
+
+def test_gaussian_ct_is_not_corrected() -> None:
+    rng = np.random.default_rng(8)
+    clean = padded_phantom(-1000.0, high=1000.0)
+    noisy = np.rint(clean + rng.normal(0.0, 40.0, clean.shape)).astype(np.int16)
+    image = MedicalImage(noisy, bits_stored=16, modality="CT")
+    default = denoise_image(image).pixels
+    assert np.array_equal(default, denoise_image(image, rician=False).pixels)
+    assert psnr(clean, default, 16) > psnr(clean, noisy, 16) + 5.0
 
 
 def test_no_nan_with_extreme_contrast_and_float_input() -> None:
