@@ -293,7 +293,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     parser = argparse.ArgumentParser(prog="medcomp train", description="train or fine-tune RWNet")
     train.add_arguments(parser)
-    return int(train.run(parser.parse_args(args.train_args)))
+    options = args.train_args[1:] if args.train_args[:1] == ["--"] else args.train_args
+    return int(train.run(parser.parse_args(options)))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -217,3 +217,12 @@ def test_encode_with_denoise_reports_both_references(capsys, mr_file, tmp_path):
     assert report["psnr"] is None  # lossless against the denoised image
     assert report["psnr_vs_original"] < 100 and report["max_abs_error_vs_original"] > 0
     assert any("denoised" in n for n in report["notes"])
+
+
+def test_train_options_follow_a_double_dash(capsys):
+    # `medcomp train -- --help` as the README says; the trainer's own parser answers
+    with pytest.raises(SystemExit) as done:
+        main(["train", "--", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "medcomp train" in out and "--resume" in out and "--model-id" in out

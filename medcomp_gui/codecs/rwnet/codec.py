@@ -57,9 +57,12 @@ class LoadedModel:
     synthesis: Any
 
     def encode_frame(self, x: np.ndarray, level: int) -> np.ndarray:
-        """int32 latent ``(rows/16, cols/16, channels)`` of ``x`` ``(rows, cols)`` (padded)."""
+        """int32 latent ``(rows/16, cols/16, channels)`` of ``x`` ``(rows, cols)`` (padded),
+        quantised by rate-distortion optimisation (:mod:`.rdoq`)."""
+        from medcomp_gui.codecs.rwnet import rdoq
+
         y = self.analysis(x[np.newaxis, :, :, np.newaxis], level)
-        return np.asarray(y)[0].astype(np.int32)
+        return rdoq.optimise(np.asarray(y)[0], self.tables, level)
 
     def decode_frame(self, symbols: np.ndarray, level: int) -> np.ndarray:
         x = self.synthesis(symbols[np.newaxis].astype(np.float32), level)
@@ -104,17 +107,27 @@ def _load(folder: Path) -> LoadedModel:
         raise CodecError("RWNet tables do not match the model's configuration")
     gains, inv_gains = level_gains(net)
     gain, inv_gain = tf.constant(gains), tf.constant(inv_gains)
+    forward, inverse = net.analysis, net.synthesis
+    closed = all(
+        not np.any(part.get_layer("gate").alpha.numpy()) for part in (net.analysis, net.synthesis)
+    )
+    if closed and cfg.path == "cdf97":
+        # both learned branches are gated to exactly 0: the transform is the fixed path
+        # alone (same values), without the cost of running the branches
+        from medcomp_gui.codecs.rwnet.layers import Cdf97Analysis, Cdf97Synthesis
+
+        forward, inverse = Cdf97Analysis(4), Cdf97Synthesis(4)
     spec_x = tf.TensorSpec((1, None, None, 1), tf.float32)
     spec_y = tf.TensorSpec((1, None, None, cfg.latent), tf.float32)
     spec_q = tf.TensorSpec((), tf.int32)
 
     @tf.function(input_signature=[spec_x, spec_q], autograph=False)
     def analysis(x, q):
-        return tf.round(net.analysis(x) * gain[q])
+        return forward(x) * gain[q]
 
     @tf.function(input_signature=[spec_y, spec_q], autograph=False)
     def synthesis(y, q):
-        return net.synthesis(y * inv_gain[q])
+        return inverse(y * inv_gain[q])
 
     return LoadedModel(
         meta["model_id"],

@@ -1,12 +1,14 @@
 """Entropy coding of RWNet's integer latents with constriction's ANS coder.
 
 Decoding order: the activity class of every latent position (:mod:`.tables`; row by
-row, each row's tables chosen by the row above), then for
-each channel (as its prediction residual, see :mod:`.tables`) and each class, the values of
-that channel at the positions of that class, each group with the fixed categorical
-model of its table. Values outside a table are coded as its escape symbol and stored
-verbatim (int32) after the ANS words, so any value can be coded. Both directions depend
-only on the integer tables and the symbols.
+row, each row's tables chosen by the row above), then for each channel (as its
+prediction residual, see :mod:`.tables`) and each (class, context bin) pair, the values
+of that channel at the positions of that pair, each group with the fixed categorical
+model of its table. A value's context bin comes from channels decoded before it. At
+positions of class 0 only the DC is coded (every other residual is 0 there).
+Values outside a table are coded as its escape symbol and stored verbatim (int32) after
+the ANS words, so any value can be coded. Both directions depend only on the integer
+tables and the symbols.
 
 Frame stream: ``u32 n_words, u32 n_escapes, u32 words[n_words], i32 escapes[n_escapes]``.
 """
@@ -18,9 +20,11 @@ import struct
 import numpy as np
 
 from medcomp_gui.codecs.rwnet.tables import (
+    BINS,
     CLASSES,
     Tables,
     activity_classes,
+    bin_of,
     class_context,
     from_residual,
     to_residual,
@@ -37,6 +41,29 @@ def _family():
     return constriction.stream.model.Categorical(perfect=False)
 
 
+def _groups(classes: np.ndarray, bins: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """(class, bin, positions) of every non-empty pair, in coding order."""
+    if classes.size == 0:
+        return []
+    key = classes * BINS + bins
+    order = np.argsort(key, kind="stable")
+    keys, starts = np.unique(key[order], return_index=True)
+    ends = np.append(starts[1:], order.size)
+    return [
+        (int(k) // BINS, int(k) % BINS, order[a:b])
+        for k, a, b in zip(keys, starts, ends, strict=True)
+    ]
+
+
+def _bins(by_channel: np.ndarray, neighbours: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """:func:`~.tables.context_bins` of one channel at positions ``where``, from the
+    channel-major residuals ``by_channel`` ``(channels, n)``."""
+    near = neighbours[neighbours >= 0]
+    if near.size == 0:
+        return np.zeros(where.size, np.int64)
+    return bin_of(np.abs(by_channel[near[:, None], where[None, :]]).sum(axis=0))
+
+
 def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``."""
     import constriction
@@ -44,20 +71,21 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     h, w, channels = symbols.shape
     residual = to_residual(symbols, tables.ac_coeffs[level])
     classes = activity_classes(residual).reshape(-1)
-    flat = residual.reshape(-1, channels)
-    groups = [np.nonzero(classes == k)[0] for k in range(CLASSES)]
+    by_channel = np.ascontiguousarray(residual.reshape(-1, channels).T)
+    busy = np.nonzero(classes)[0]  # class 0: every value but the DC is 0, nothing to code
     coded, escapes = [], []  # in decoding order
     for c in range(channels):
-        for k, where in enumerate(groups):
-            if where.size == 0:
-                continue
-            low, length = int(tables.low[level, k, c]), int(tables.length[level, k, c])
-            values = flat[where, c]
+        where_c = np.arange(classes.size) if c == 0 else busy
+        bins = _bins(by_channel, tables.neighbours[c], where_c)
+        for k, b, group in _groups(classes[where_c], bins):
+            where = where_c[group]
+            low, length = int(tables.low[level, k, c, b]), int(tables.length[level, k, c, b])
+            values = by_channel[c, where]
             index = values.astype(np.int64) - low
             outside = (index < 0) | (index >= length)
             escapes.append(values[outside].astype(np.int32))
             index[outside] = length
-            coded.append((index.astype(np.int32), tables.model(level, k, c)))
+            coded.append((index.astype(np.int32), tables.model(level, k, c, b)))
     coder = constriction.stream.stack.AnsCoder()
     for index, model in reversed(coded):  # a stack: what is coded last is read first
         coder.encode_reverse(index, model)
@@ -79,7 +107,7 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
         raise CodecError("RWNet frame stream lengths do not add up")
     words = np.frombuffer(data, "<u4", n_words, _HEAD.size).astype(np.uint32)
     escaped = np.frombuffer(data, "<i4", n_escapes, _HEAD.size + 4 * n_words).astype(np.int32)
-    out = np.empty((h * w, tables.channels), np.int32)
+    by_channel = np.zeros((tables.channels, h * w), np.int64)
     used = 0
     try:
         coder = constriction.stream.stack.AnsCoder(words)
@@ -89,13 +117,15 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
             probs = tables.class_probabilities(level, contexts)
             grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
         classes = grid.reshape(-1).astype(np.int64)
-        groups = [np.nonzero(classes == k)[0] for k in range(CLASSES)]
+        busy = np.nonzero(classes)[0]
         for c in range(tables.channels):
-            for k, where in enumerate(groups):
-                if where.size == 0:
-                    continue
-                low, length = int(tables.low[level, k, c]), int(tables.length[level, k, c])
-                index = np.asarray(coder.decode(tables.model(level, k, c), where.size), np.int64)
+            where_c = np.arange(classes.size) if c == 0 else busy
+            bins = _bins(by_channel, tables.neighbours[c], where_c)
+            for k, b, group in _groups(classes[where_c], bins):
+                where = where_c[group]
+                low, length = int(tables.low[level, k, c, b]), int(tables.length[level, k, c, b])
+                model = tables.model(level, k, c, b)
+                index = np.asarray(coder.decode(model, where.size), np.int64)
                 values = index + low
                 outside = index == length
                 count = int(outside.sum())
@@ -103,14 +133,14 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
                     raise CodecError("RWNet frame stream has too few escaped values")
                 values[outside] = escaped[used : used + count]
                 used += count
-                out[where, c] = values
+                by_channel[c, where] = values
     except CodecError:
         raise
     except Exception as exc:  # constriction reports damage with several exception types
         raise CodecError(f"RWNet frame stream damaged ({exc})") from exc
     if used != n_escapes:
         raise CodecError("RWNet frame stream has unused escaped values")
-    out = out.reshape(h, w, tables.channels)
+    out = by_channel.T.reshape(h, w, tables.channels)
     if not np.array_equal(activity_classes(out).reshape(-1), classes):
         raise CodecError("RWNet frame stream damaged (activity classes do not match)")
     symbols = from_residual(out, tables.ac_coeffs[level])

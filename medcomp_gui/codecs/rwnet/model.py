@@ -1,16 +1,19 @@
 """The RWNet model: residual-wavelet analysis/synthesis transforms, gain units, priors.
 
-Analysis: ``y = P(x) + a * B(x)`` where ``P`` is the fixed 4-level Haar wavelet-packet
-transform (orthonormal, lossless: 256 sub-bands at 1/16 resolution) and ``B`` a learned
-branch of four Haar steps (lossless 2x downsampling into 4 sub-bands), each followed by a
-convolution and a residual block; ``a`` is a learned per-channel gate starting at 0.
-Synthesis mirrors it: ``x = P^-1(y) + a' * B'(y)`` with inverse Haar steps. So training
-starts from an exact transform coder and learns residual corrections.
+Analysis: ``y = P(x) + a * B(x)`` where ``P`` is a fixed, exactly invertible wavelet
+transform to 1/16 resolution with 256 channels — in rwnet-v2 the 4-level dyadic CDF 9/7
+transform of JPEG 2000 (:class:`~.layers.Cdf97Analysis`), in rwnet-v1 a 4-level Haar
+wavelet packet — and ``B`` a learned branch of four Haar steps (lossless 2x
+downsampling into 4 sub-bands), each followed by a convolution and a residual block;
+``a`` is a learned per-channel gate starting at 0. Synthesis mirrors it:
+``x = P^-1(y) + a' * B'(y)`` with inverse Haar steps. So training starts from an exact
+transform coder and learns residual corrections.
 
 Rate control: one variable-rate model; quality level ``q`` (0-based here) multiplies the
 latent by a learned gain vector before rounding and by a learned inverse gain after.
-Entropy model: one factorised (per-channel, non-parametric) prior per level (Ballé et
-al. 2018, appendix 6.1).
+Entropy model for training: one factorised (per-channel, non-parametric) prior per
+level (Ballé et al. 2018, appendix 6.1); the coder's context tables (:mod:`.tables`) are
+fitted after training.
 
 Images enter as ``(B, H, W, 1)`` float32 in [-0.5, 0.5], with H and W multiples of 16.
 Only ``keras.ops`` is used, so the model runs on the TensorFlow and the JAX backends.
@@ -25,7 +28,14 @@ import keras
 import numpy as np
 from keras import ops
 
-from medcomp_gui.codecs.rwnet.layers import Gate, HaarAnalysis, HaarSynthesis, ResidualBlock
+from medcomp_gui.codecs.rwnet.layers import (
+    Cdf97Analysis,
+    Cdf97Synthesis,
+    Gate,
+    HaarAnalysis,
+    HaarSynthesis,
+    ResidualBlock,
+)
 
 PRIOR_FILTERS = (3, 3, 3)
 
@@ -41,6 +51,8 @@ class RWNetConfig:
     extra_levels: int = 2
     #: rate-distortion trade-off of each level: loss = bpp + lmbda * MSE (x in [0, 1]).
     lambdas: tuple[float, ...] = (3.0, 15.5, 80.0, 416.0, 2150.0, 11200.0, 58000.0, 300000.0)
+    #: the fixed transform: "cdf97" (dyadic CDF 9/7, rwnet-v2) or "haar_packet" (rwnet-v1)
+    path: str = "cdf97"
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -53,6 +65,7 @@ class RWNetConfig:
             levels=int(data["levels"]),
             extra_levels=int(data.get("extra_levels", 0)),
             lambdas=tuple(float(v) for v in data["lambdas"]),
+            path=str(data.get("path", "haar_packet")),
         )
 
 
@@ -69,9 +82,38 @@ def inverse_haar_path(y, levels: int = 4, prefix: str = "path"):
     return y
 
 
+def fixed_path(cfg: RWNetConfig, x):
+    """The fixed, exactly invertible transform to the latent's 1/16 resolution."""
+    if cfg.path == "cdf97":
+        return Cdf97Analysis(4, name="path_cdf97")(x)
+    if cfg.path == "haar_packet":
+        return haar_path(x)
+    raise ValueError(f"unknown RWNet path {cfg.path!r}")
+
+
+def inverse_fixed_path(cfg: RWNetConfig, y):
+    if cfg.path == "cdf97":
+        return Cdf97Synthesis(4, name="path_icdf97")(y)
+    if cfg.path == "haar_packet":
+        return inverse_haar_path(y)
+    raise ValueError(f"unknown RWNet path {cfg.path!r}")
+
+
+def path_norms(cfg: RWNetConfig) -> np.ndarray:
+    """L2 norm of the synthesis basis image of each latent channel of the fixed path:
+    a quantisation error ``e`` in channel ``c`` costs ``(e * norm[c])**2`` in the image."""
+    if cfg.path == "haar_packet":
+        return np.ones(cfg.latent, np.float32)  # orthonormal
+    grid = 8  # 128 x 128 images: the coarsest basis images (about 91 px) do not fold
+    y = np.zeros((cfg.latent, grid, grid, cfg.latent), np.float32)
+    y[np.arange(cfg.latent), grid // 2, grid // 2, np.arange(cfg.latent)] = 1.0
+    x = ops.convert_to_numpy(Cdf97Synthesis(4)(y))
+    return np.sqrt((x.astype(np.float64) ** 2).sum(axis=(1, 2, 3))).astype(np.float32)
+
+
 def build_analysis(cfg: RWNetConfig) -> keras.Model:
-    """``y = haar_path(x) + gate * branch(x)``: an exact wavelet-packet transform plus a
-    learned residual branch (Haar steps, convolutions, residual blocks) that starts off."""
+    """``y = path(x) + gate * branch(x)``: an exact wavelet transform plus a learned
+    residual branch (Haar steps, convolutions, residual blocks) that starts off."""
     c1, c2, c3 = cfg.channels
     x = keras.Input((None, None, 1), name="image")
     h = HaarAnalysis(name="haar1")(x)
@@ -85,12 +127,12 @@ def build_analysis(cfg: RWNetConfig) -> keras.Model:
     h = ResidualBlock(c3, name="res3")(h)
     h = HaarAnalysis(name="haar4")(h)
     h = keras.layers.Conv2D(cfg.latent, 3, padding="same", name="latent")(h)
-    y = keras.layers.Add(name="add")([haar_path(x), Gate(name="gate")(h)])
+    y = keras.layers.Add(name="add")([fixed_path(cfg, x), Gate(name="gate")(h)])
     return keras.Model(x, y, name="analysis")
 
 
 def build_synthesis(cfg: RWNetConfig) -> keras.Model:
-    """``x = inverse_haar_path(y) + gate * branch(y)``, the mirror of the analysis."""
+    """``x = inverse_path(y) + gate * branch(y)``, the mirror of the analysis."""
     c1, c2, c3 = cfg.channels
     y = keras.Input((None, None, cfg.latent), name="latent")
     h = keras.layers.Conv2D(4 * c3, 3, padding="same", name="out4")(y)
@@ -104,7 +146,7 @@ def build_synthesis(cfg: RWNetConfig) -> keras.Model:
     h = ResidualBlock(c1, name="res1")(h)
     h = keras.layers.Conv2D(4, 3, padding="same", name="out1")(h)
     h = HaarSynthesis(name="ihaar1")(h)
-    x = keras.layers.Add(name="add")([inverse_haar_path(y), Gate(name="gate")(h)])
+    x = keras.layers.Add(name="add")([inverse_fixed_path(cfg, y), Gate(name="gate")(h)])
     return keras.Model(y, x, name="synthesis")
 
 
@@ -209,6 +251,22 @@ class RWNet(keras.Model):
             initializer=keras.initializers.Constant(-init),
         )
         self.built = True  # every weight exists now: load_weights needs no dummy call
+
+    def reset_gains(self) -> None:
+        """Gains back to their start (:meth:`balance_gains` of the initial ones): the
+        trained gains fit the factorised prior's rate, not the context coder's."""
+        fresh = RWNet(self.cfg)
+        fresh.balance_gains()
+        self.log_gain.assign(fresh.log_gain.numpy())
+        self.log_inv_gain.assign(fresh.log_inv_gain.numpy())
+
+    def balance_gains(self) -> None:
+        """Scale each channel's starting gain by its :func:`path_norms`, so that a unit
+        quantisation step costs the same image-domain error in every channel (the fixed
+        path is not orthonormal). For a fresh model, before training."""
+        log_norm = np.log(path_norms(self.cfg))[None, :]
+        self.log_gain.assign(self.log_gain.numpy() + log_norm)
+        self.log_inv_gain.assign(self.log_inv_gain.numpy() - log_norm)
 
     def gains(self, q):
         """(gain, inverse gain), each ``(B, 1, 1, latent)`` for levels ``q`` ``(B,)``."""

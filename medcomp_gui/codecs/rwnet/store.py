@@ -1,6 +1,6 @@
 """Where the trained RWNet lives and how its files are written and identified.
 
-A model is three files in one folder, named after its id (e.g. ``rwnet-v1``):
+A model is three files in one folder, named after its id (e.g. ``rwnet-v2``):
 
 - ``<id>.json``: :class:`~.model.RWNetConfig`, training summary, the files' sha256;
 - ``<id>.weights.h5``: Keras weights (``model.save_weights``; no pickle, no Lambda);
@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-MODEL_ID = "rwnet-v1"
+MODEL_ID = "rwnet-v2"
 ENV_DIR = "MEDCOMP_RWNET_MODEL_DIR"
 
 

@@ -1,24 +1,28 @@
 """Integer probability tables of RWNet's latents, and the file format that holds them.
 
-The latent of each frame is coded with *activity classes*: for every latent position
-the class ``k = bit_length(sum of |y_c| over channels c >= 1)`` (clipped to
-``CLASSES - 1``; integer arithmetic only) is coded first, row by row, with a table
-chosen by the classes above it (:func:`class_context`), then each channel's values
-with a table chosen by (level, class, channel). Flat regions (class 0) thus cost almost
-nothing, busy ones get wide tables: a deterministic, forward-adaptive stand-in for a
-hyperprior's scale indices.
+The latent of each frame is coded with *activity classes* and *context bins*: for every
+latent position the class ``k = bit_length(sum of |y_c| over channels c >= 1)``
+(clipped to ``CLASSES - 1``; integer arithmetic only) is coded first, row by row, with
+a table chosen by the classes above it (:func:`class_context`). Then the channels are
+coded in order, each value with the table of (level, class, channel, bin), where the
+bin is the ``bit_length`` of the summed magnitudes of up to ``NEIGHBOURS`` channels coded
+before it at the same position (:func:`context_bins`): in the dyadic wavelet layout its
+parent one level coarser, the coefficients above and to its left in its band, and the
+other orientations of its level (:func:`dyadic_neighbours`). Flat regions (class 0) thus
+cost almost nothing, busy ones get wide tables, and inside a block a value next to
+large ones gets a wider table than one next to zeros: a deterministic, partly
+forward-adaptive stand-in for a hyperprior and a context model.
 
-Channel 0 (the DC of each 16 x 16 block) is coded as the residual of a median edge
+Channel 0 (the coarsest low-pass band) is coded as the residual of a median edge
 predictor from its left, top and top-left neighbours; every other channel as the residual
 of a linear prediction from the DC's first and second differences around it (integer
-fixed-point coefficients fitted by least squares on training latents): smooth ramps,
-which the Haar basis spreads over its detail channels, are thus predicted away.
-Activity classes are computed on these residuals.
+fixed-point coefficients fitted by least squares on training latents).
+Activity classes and context bins are computed on these residuals.
 
 The tables are fitted once after training: the learned factorised prior of each level
 and channel (``FactorizedPriors``) gives the support and a smoothing prior, and the
-latents of training images (never the evaluation images) give per-class counts. Every
-table is stored as integer probabilities summing to ``TOTAL`` over
+latents of training images (never the evaluation images) give per-class, per-bin
+counts. Every table is stored as integer probabilities summing to ``TOTAL`` over
 ``[low, low + length - 1]`` plus one escape symbol, so coding and decoding depend only
 on integers and a bitstream decodes the same on every machine. Tables live in an
 ``.npz`` (``allow_pickle=False``).
@@ -37,12 +41,19 @@ TAIL = 1e-7
 MAX_LENGTH = 4096
 GRID = 8192
 CLASSES = 16
+#: context bins of a value within its class (:func:`context_bins`), and their inputs
+BINS = 5
+NEIGHBOURS = 5
+#: weight of a class's table (all bins pooled) when it smooths the table of one bin
+BACKOFF = 4.0
+#: probability mass cut from each end of a table (those values are escaped)
+TRIM = 1e-6
 #: pseudo-count of the learned prior when it smooths the per-class counts
 PRIOR_WEIGHT = 4.0
 #: DC-gradient features of the AC prediction, and the fixed-point shift of its coefficients
 FEATURES = 5
 SHIFT = 12
-_KEYS = ("low", "length", "offset", "pmf", "class_pmf", "ac_coeffs")
+_KEYS = ("low", "length", "offset", "pmf", "class_pmf", "ac_coeffs", "neighbours", "rdo_weights")
 
 
 def activity_classes(symbols: np.ndarray) -> np.ndarray:
@@ -104,7 +115,7 @@ def dc_restore(residual: np.ndarray) -> np.ndarray:
 
 def dc_features(dc: np.ndarray) -> np.ndarray:
     """int64 ``(h, w, FEATURES)``: first and second differences of the DC around each
-    position (edges repeated) — what a smooth ramp leaves in the Haar detail channels."""
+    position (edges repeated) — what a smooth ramp can leave in the detail channels."""
     p = np.pad(dc.astype(np.int64), 1, mode="edge")
     centre = p[1:-1, 1:-1]
     left, right, up, down = p[1:-1, :-2], p[1:-1, 2:], p[:-2, 1:-1], p[2:, 1:-1]
@@ -147,16 +158,66 @@ def fit_ac_coeffs(latents: list[np.ndarray]) -> np.ndarray:
     return coeffs
 
 
+def dyadic_neighbours(levels: int = 4) -> np.ndarray:
+    """``(4**levels, NEIGHBOURS)`` int32: for each channel of the dyadic wavelet layout
+    (:class:`~.layers.Cdf97Analysis`), the earlier channels at the same latent position
+    whose magnitudes form its context (-1: none): the parent (same orientation, one level
+    coarser), the coefficients above and to the left in the same band, and the bands of
+    the same level coded before it (LH before HL before HH)."""
+
+    def channel(depth: int, band: int, i: int, j: int) -> int:
+        """Depth 1 is the coarsest level (one phase), ``levels`` the finest."""
+        size = 2 ** (depth - 1)
+        start = 1 + sum(3 * 4 ** (k - 1) for k in range(1, depth))
+        return start + band * size * size + i * size + j
+
+    out = np.full((4**levels, NEIGHBOURS), -1, np.int32)
+    for depth in range(1, levels + 1):
+        size = 2 ** (depth - 1)
+        for band in range(3):
+            for i in range(size):
+                for j in range(size):
+                    near = [channel(depth, b, i, j) for b in range(band)]
+                    if depth > 1:
+                        near.append(channel(depth - 1, band, i // 2, j // 2))
+                    if i:
+                        near.append(channel(depth, band, i - 1, j))
+                    if j:
+                        near.append(channel(depth, band, i, j - 1))
+                    out[channel(depth, band, i, j), : len(near)] = near
+    return out
+
+
+def context_bins(residual: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """int64 bin ``(n,)`` of one channel: ``bit_length`` of the summed magnitude of its
+    ``neighbours`` (their residuals ``residual`` ``(n, channels)``), at most ``BINS - 1``."""
+    near = neighbours[neighbours >= 0]
+    if near.size == 0:
+        return np.zeros(residual.shape[0], np.int64)
+    return bin_of(np.abs(residual[:, near].astype(np.int64)).sum(axis=1))
+
+
+def bin_of(total: np.ndarray) -> np.ndarray:
+    """``min(bit_length(total), BINS - 1)`` of non-negative integers."""
+    bins = np.zeros(total.shape, np.int64)
+    for k in range(BINS - 1):
+        bins += total >= (1 << k)
+    return bins
+
+
 @dataclass(frozen=True)
 class Tables:
-    """``low``/``length``/``offset``: ``(levels, CLASSES, channels)`` int32; ``pmf`` flat
-    int32; ``class_pmf``: ``(levels, CLASSES + 1, CLASSES)`` int32, the class probabilities
-    in each :func:`class_context`.
+    """``low``/``length``/``offset``: ``(levels, CLASSES, channels, BINS)`` int32; ``pmf``
+    flat int32; ``class_pmf``: ``(levels, CLASSES + 1, CLASSES)`` int32, the class
+    probabilities in each :func:`class_context`; ``neighbours``: ``(channels,
+    NEIGHBOURS)`` int32 (:func:`dyadic_neighbours`); ``rdo_weights``: ``(levels,
+    channels)`` float64, the encoder's distortion weights (:mod:`.rdoq`; decoding never
+    reads them).
 
-    Channel ``c`` in class ``k`` at level ``q`` codes symbols ``low .. low+length-1``
-    with the integers ``pmf[offset : offset+length]`` and the escape symbol with
-    ``pmf[offset+length]``; the ``length+1`` values sum to ``TOTAL``, as does each row
-    of ``class_pmf[level]``.
+    Channel ``c`` in class ``k`` and context bin ``b`` at level ``q`` codes symbols
+    ``low .. low+length-1`` with the integers ``pmf[offset : offset+length]`` and the
+    escape symbol with ``pmf[offset+length]``; the ``length+1`` values sum to ``TOTAL``,
+    as does each row of ``class_pmf[level]``.
     """
 
     low: np.ndarray
@@ -165,6 +226,8 @@ class Tables:
     pmf: np.ndarray
     class_pmf: np.ndarray
     ac_coeffs: np.ndarray
+    neighbours: np.ndarray
+    rdo_weights: np.ndarray
     _models: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -175,19 +238,20 @@ class Tables:
     def channels(self) -> int:
         return int(self.low.shape[2])
 
-    def probabilities(self, level: int, cls: int, channel: int) -> np.ndarray:
+    def probabilities(self, level: int, cls: int, channel: int, bin_: int) -> np.ndarray:
         """Float64 probabilities (escape last), exact ratios of the stored integers."""
-        start = int(self.offset[level, cls, channel])
-        counts = self.pmf[start : start + int(self.length[level, cls, channel]) + 1]
+        key = (level, cls, channel, bin_)
+        start = int(self.offset[key])
+        counts = self.pmf[start : start + int(self.length[key]) + 1]
         return counts.astype(np.float64) / TOTAL
 
-    def model(self, level: int, cls: int, channel: int):
+    def model(self, level: int, cls: int, channel: int, bin_: int):
         """constriction categorical model of one table (cached)."""
-        key = (level, cls, channel)
+        key = (level, cls, channel, bin_)
         if key not in self._models:
             import constriction
 
-            probs = self.probabilities(level, cls, channel)
+            probs = self.probabilities(*key)
             self._models[key] = constriction.stream.model.Categorical(probs, perfect=False)
         return self._models[key]
 
@@ -202,14 +266,22 @@ class Tables:
     @classmethod
     def load(cls, path: str | Path) -> Tables:
         with np.load(path, allow_pickle=False) as data:
-            tables = cls(*(data[k].astype(np.int32) for k in _KEYS))
+            if set(_KEYS) - set(data.files):
+                raise ValueError("RWNet tables of another format version")
+            ints = [data[k].astype(np.int32) for k in _KEYS[:-1]]
+            tables = cls(*ints, data["rdo_weights"].astype(np.float64))
         shape = tables.low.shape
+        channels = np.arange(shape[2])[:, None] if len(shape) == 4 else None
         ok = (
-            tables.low.ndim == 3
+            tables.low.ndim == 4
             and shape[1] == CLASSES
+            and shape[3] == BINS
             and tables.length.shape == tables.offset.shape == shape
             and tables.class_pmf.shape == (shape[0], CLASSES + 1, CLASSES)
             and tables.ac_coeffs.shape == (shape[0], shape[2], FEATURES)
+            and tables.neighbours.shape == (shape[2], NEIGHBOURS)
+            and bool(np.all(tables.neighbours < channels))  # causal: coded before
+            and tables.rdo_weights.shape == (shape[0], shape[2])
             and int((tables.offset + tables.length).max()) < tables.pmf.size
             and int(tables.length.min()) >= 1
             and int(tables.offset.min()) >= 0
@@ -260,16 +332,32 @@ def _support(cdf: np.ndarray, seen_low: int, seen_high: int) -> tuple[int, int]:
     return first, last
 
 
-def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
+def _trimmed(probs: np.ndarray) -> tuple[int, int]:
+    """``[first, last)`` of ``probs`` (normalised) without ``TRIM`` of mass at each end."""
+    cdf = np.cumsum(probs)
+    first = int(np.searchsorted(cdf, TRIM, side="right"))
+    last = int(np.searchsorted(cdf, 1 - TRIM, side="left")) + 1
+    first = min(first, probs.size - 1)
+    return first, max(min(last, probs.size), first + 1)
+
+
+def fit(
+    priors,
+    latents: list[list[np.ndarray]],
+    neighbours: np.ndarray,
+    rdo_weights: np.ndarray,
+) -> Tables:
     """Tables from the learned priors and training latents.
 
     ``latents[q]``: int32 latents ``(h, w, channels)`` of training frames at level ``q``;
     levels beyond the priors' (extrapolated ones) borrow the last prior for smoothing.
+    Each (class, bin) table is its counts smoothed by its class's pooled counts
+    (``BACKOFF``), which are smoothed by the learned prior (``PRIOR_WEIGHT``); ``TRIM``
+    of the mass at each end goes to the escape symbol.
     """
     levels, channels = len(latents), priors.channels
-    low = np.zeros((levels, CLASSES, channels), np.int32)
-    length = np.zeros_like(low)
-    offset = np.zeros_like(low)
+    shape = (levels, CLASSES, channels, BINS)
+    low, length, offset = (np.zeros(shape, np.int32) for _ in range(3))
     class_pmf = np.zeros((levels, CLASSES + 1, CLASSES), np.int32)
     ac_coeffs = np.zeros((levels, channels, FEATURES), np.int32)
     pmfs, total = [], 0
@@ -288,31 +376,53 @@ def fit(priors, latents: list[list[np.ndarray]]) -> Tables:
             first, last = _support(cdf[c], int(values.min()), int(values.max()))
             size = last - first
             prior = np.diff(cdf[c, first : last + 1])
-            tail = cdf[c, first] + (1 - cdf[c, last])
             index = values + GRID - first
             inside = (index >= 0) & (index < size)
+            key = classes * BINS + context_bins(flat, neighbours[c])
             counts = np.bincount(
-                classes[inside] * size + index[inside], minlength=CLASSES * size
-            ).reshape(CLASSES, size)
+                key[inside] * size + index[inside], minlength=CLASSES * BINS * size
+            ).reshape(CLASSES, BINS, size)
             for k in range(CLASSES):
-                probs = counts[k] + PRIOR_WEIGHT * prior
-                escape = PRIOR_WEIGHT * max(tail, 1e-6) + np.sum(classes[~inside] == k) + 0.01
-                table = quantize_pmf(np.append(probs, escape))
-                low[q, k, c], length[q, k, c], offset[q, k, c] = first - GRID, size, total
-                pmfs.append(table)
-                total += table.size
+                pooled = counts[k].sum(axis=0) + PRIOR_WEIGHT * prior
+                pooled = pooled / pooled.sum()
+                for b in range(BINS):
+                    probs = counts[k, b] + BACKOFF * pooled
+                    probs = probs / probs.sum()
+                    lo, hi = _trimmed(probs)
+                    outside = 1 - probs[lo:hi].sum()
+                    escaped = np.sum(key[~inside] == k * BINS + b) / max(counts[k, b].sum(), 1)
+                    escape = max(outside, 0) + escaped + 1e-7
+                    table = quantize_pmf(np.append(probs[lo:hi], escape))
+                    low[q, k, c, b] = first - GRID + lo
+                    length[q, k, c, b] = hi - lo
+                    offset[q, k, c, b] = total
+                    pmfs.append(table)
+                    total += table.size
     pmf = np.concatenate(pmfs).astype(np.int32)
-    return Tables(low, length, offset, pmf, class_pmf, ac_coeffs)
+    weights = np.asarray(rdo_weights, np.float64)
+    return Tables(low, length, offset, pmf, class_pmf, ac_coeffs, neighbours, weights)
 
 
 def fit_model(model, frames: list[np.ndarray]) -> Tables:
     """:func:`fit` with the latents of ``frames`` (float32 ``(rows, cols)`` in [-0.5, 0.5],
-    multiples of 16) under an :class:`~.model.RWNet`."""
+    multiples of 16) under an :class:`~.model.RWNet`, in two passes: tables fitted on
+    rounded latents, then refitted on the latents the encoder's rate-distortion
+    optimisation (:mod:`.rdoq`) makes with them."""
     from keras import ops
 
-    from medcomp_gui.codecs.rwnet.model import level_gains
+    from medcomp_gui.codecs.rwnet import rdoq
+    from medcomp_gui.codecs.rwnet.model import level_gains, path_norms
 
     raw = [ops.convert_to_numpy(model.analysis(f[np.newaxis, :, :, np.newaxis]))[0] for f in frames]
-    gains, _ = level_gains(model)
-    latents = [[np.rint(y * g).astype(np.int32) for y in raw] for g in gains]
-    return fit(model.priors, latents)
+    gains, inv_gains = level_gains(model)
+    neighbours = (
+        dyadic_neighbours()
+        if model.cfg.path == "cdf97"
+        else np.full((model.cfg.latent, NEIGHBOURS), -1, np.int32)
+    )
+    weights = rdoq.distortion_weights(model.cfg.lambdas, inv_gains, path_norms(model.cfg))
+    scaled = [[y * g for y in raw] for g in gains]
+    rounded = [[np.rint(y).astype(np.int32) for y in level] for level in scaled]
+    first = fit(model.priors, rounded, neighbours, weights)
+    optimised = [[rdoq.optimise(y, first, q) for y in level] for q, level in enumerate(scaled)]
+    return fit(model.priors, optimised, neighbours, weights)

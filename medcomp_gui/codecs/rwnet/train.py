@@ -44,9 +44,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--model-id", default=None, help="name of the exported model files (default: the codec's)"
+    )
+    parser.add_argument(
         "--export-only",
         action="store_true",
         help="with --resume: write the checkpoint's model files (and validate) and stop",
+    )
+    parser.add_argument(
+        "--balanced-gains",
+        action="store_true",
+        help="with --export-only: export with the gains reset to their balanced start "
+        "(uniform image-domain step per channel, see RWNet.balance_gains)",
     )
     parser.add_argument(
         "--prior-lr-factor",
@@ -203,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"resumed at step {state['step']}", flush=True)
     elif args.init:
         model.load_weights(args.init)
+    else:
+        model.balance_gains()
 
     train, val = load_split(args.data)
     print(f"{len(train)} training slices, {len(val)} validation slices", flush=True)
@@ -274,10 +285,13 @@ def run(args: argparse.Namespace) -> int:
             "val_psnr": [round(v, 2) for v in val_result[1]],
         }
         target = args.export_to or run_dir / "export"
-        digest = store.export(model, target, summary, fitting_frames(train))
+        model_id = args.model_id or store.MODEL_ID
+        digest = store.export(model, target, summary, fitting_frames(train), model_id)
         print(f"exported step {state['step']} to {target} hash {digest[:12]}", flush=True)
 
     if args.export_only:
+        if args.balanced_gains:
+            model.reset_gains()
         export(validate())
         return 0
     state.setdefault("lr_schedule", []).append([state["step"], args.lr])

@@ -1,0 +1,89 @@
+"""Rate-distortion optimised quantisation (RDOQ) of RWNet latents — encoder side only.
+
+Plain rounding spends bits on values whose removal costs almost no image quality (an
+isolated +-1 in a fine band). For each value the encoder picks, among its rounding,
+the next integer towards zero and zero, the one with the least
+``bits + lambda * weight * error**2``: ``bits`` from the very tables the entropy coder
+uses (:mod:`.tables`), ``lambda`` the level's training trade-off (the model was trained
+on ``bpp + lambda * MSE``), ``weight`` the image-domain squared error of a unit error in
+that channel (inverse gain times the fixed path's synthesis norm, squared). Classes and
+context bins depend on the values themselves, so the choice is repeated with the
+updated ones. Decoding is untouched: any integer latent decodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from medcomp_gui.codecs.rwnet.tables import (
+    BINS,
+    TOTAL,
+    Tables,
+    activity_classes,
+    bin_of,
+    to_residual,
+)
+
+#: bits charged for an escaped value (the escape symbol is charged separately)
+ESCAPE_BITS = 32
+ROUNDS = 2
+
+
+def distortion_weights(
+    lambdas: tuple[float, ...], inv_gains: np.ndarray, norms: np.ndarray
+) -> np.ndarray:
+    """``(levels, channels)``: ``lambda_q * (inv_gain_qc * norm_c)**2``; levels beyond the
+    trained ``lambdas`` continue their geometric progression (as the gains do)."""
+    lam = list(lambdas)
+    while len(lam) < inv_gains.shape[0]:
+        lam.append(lam[-1] ** 2 / lam[-2])
+    scale = np.asarray(inv_gains, np.float64) * np.asarray(norms, np.float64)[None, :]
+    return np.asarray(lam, np.float64)[:, None] * scale**2
+
+
+def _bits(tables: Tables, level: int, channel: int, key: np.ndarray, values: np.ndarray):
+    """Code length in bits of ``values`` of ``channel`` whose (class, bin) is ``key``."""
+    index = (level, slice(None), channel, slice(None))
+    low = tables.low[index].reshape(-1)[key]
+    length = tables.length[index].reshape(-1)[key]
+    offset = tables.offset[index].reshape(-1)[key]
+    pos = values - low
+    outside = (pos < 0) | (pos >= length)
+    pos = np.where(outside, length, pos)
+    counts = tables.pmf[offset + pos].astype(np.float64)
+    return -np.log2(counts / TOTAL) + ESCAPE_BITS * outside
+
+
+def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
+    """int32 latent ``(h, w, channels)`` for the scaled, unrounded latent ``y``."""
+    q = np.rint(y).astype(np.int64)
+    h, w, channels = q.shape
+    weights = tables.rdo_weights[level]
+    target = np.ascontiguousarray(y.reshape(-1, channels).T, np.float64)  # channel-major
+    for _ in range(ROUNDS):
+        residual = to_residual(q.reshape(h, w, channels), tables.ac_coeffs[level])
+        cls = activity_classes(residual).reshape(-1)
+        residual = np.ascontiguousarray(residual.reshape(-1, channels).T)
+        values = np.ascontiguousarray(q.reshape(-1, channels).T)
+        for c in range(1, channels):  # channel 0 (DC) is kept as rounded
+            where = np.nonzero(values[c])[0]  # a zero has nowhere to go
+            if where.size == 0:
+                continue
+            near = tables.neighbours[c][tables.neighbours[c] >= 0]
+            total = np.abs(residual[near[:, None], where[None, :]]).sum(axis=0)
+            key = cls[where] * BINS + bin_of(total)
+            now = values[c, where]
+            pred = now - residual[c, where]
+            candidates = (now, now - np.sign(now), np.zeros_like(now))
+            costs = np.stack(
+                [
+                    _bits(tables, level, c, key, v - pred)
+                    + weights[c] * (target[c, where] - v) ** 2
+                    for v in candidates
+                ]
+            )
+            best = np.choose(np.argmin(costs, axis=0), candidates)
+            values[c, where] = best
+            residual[c, where] = best - pred
+        q = values.T.reshape(h, w, channels)
+    return np.ascontiguousarray(q, np.int32)

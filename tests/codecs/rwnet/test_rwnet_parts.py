@@ -1,0 +1,144 @@
+"""RWNet's parts on their own: the CDF 9/7 path, the context layout, RDOQ, the CLI hook."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from reference_images import phantom
+
+from medcomp_gui.codecs.rwnet import tables as T
+
+
+def test_cdf97_path_is_exactly_invertible_and_kills_ramps() -> None:
+    from keras import ops
+
+    from medcomp_gui.codecs.rwnet.layers import Cdf97Analysis, Cdf97Synthesis
+
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 64, 96, 1)).astype(np.float32) - 0.5
+    y = ops.convert_to_numpy(Cdf97Analysis(4)(x))
+    assert y.shape == (2, 4, 6, 256)
+    back = ops.convert_to_numpy(Cdf97Synthesis(4)(y))
+    assert np.abs(back - x).max() < 1e-5
+    # four vanishing moments: a plane leaves nothing in the detail bands but at the ends
+    rows, cols = np.mgrid[0:256, 0:256].astype(np.float32)
+    plane = ((0.002 * rows - 0.001 * cols)[None, :, :, None]).astype(np.float32)
+    details = ops.convert_to_numpy(Cdf97Analysis(4)(plane))[0, 2:-2, 2:-2, 1:]
+    assert np.abs(details).max() < 1e-3  # float32 rounding of 0.5-sized values
+    # ... but an edge does
+    step = np.zeros((1, 256, 256, 1), np.float32)
+    step[:, :, 128:] = 1
+    assert np.abs(ops.convert_to_numpy(Cdf97Analysis(4)(step))[..., 1:]).max() > 0.1
+
+
+def test_path_norms_balance_a_unit_error() -> None:
+    from keras import ops
+
+    from medcomp_gui.codecs.rwnet.layers import Cdf97Synthesis
+    from medcomp_gui.codecs.rwnet.model import RWNetConfig, path_norms
+
+    norms = path_norms(RWNetConfig())
+    assert norms.shape == (256,) and np.all(norms > 0.5) and np.all(norms < 4)
+    y = np.zeros((1, 16, 16, 256), np.float32)
+    y[0, 8, 8, 100] = 1
+    energy = float((ops.convert_to_numpy(Cdf97Synthesis(4)(y)) ** 2).sum())
+    assert energy == pytest.approx(float(norms[100]) ** 2, rel=1e-4)
+
+
+def test_dyadic_neighbours_are_causal_and_follow_the_layout() -> None:
+    near = T.dyadic_neighbours(4)
+    assert near.shape == (256, T.NEIGHBOURS)
+    assert np.all(near < np.arange(256)[:, None])
+    assert np.all(near[0] == -1) and np.all(near[1] == -1)  # DC; the coarsest LH
+    # level 1 (phases 8 x 8 from channel 64), band LH, phase (3, 5): its parent is
+    # level 2 (phases 4 x 4 from channel 16), band LH, phase (1, 2)
+    child = 64 + 3 * 8 + 5
+    assert 16 + 1 * 4 + 2 in near[child]
+    assert child - 8 in near[child] and child - 1 in near[child]  # above, left
+    hh = 64 + 2 * 64 + 3 * 8 + 5  # the HH band at that phase sees LH and HL there
+    assert child in near[hh] and child + 64 in near[hh]
+    # every channel but the DC and the coarsest LH has a context
+    assert np.all((near[2:] >= 0).any(axis=1))
+
+
+def test_context_bins_grow_with_neighbour_magnitude() -> None:
+    residual = np.array([[0, 0, 0], [1, 0, 0], [3, -4, 0], [100, 100, 0]])
+    bins = T.context_bins(residual, np.array([0, 1, -1, -1, -1]))
+    assert bins.tolist() == [0, 1, 3, T.BINS - 1]
+    assert T.context_bins(residual, np.full(T.NEIGHBOURS, -1)).tolist() == [0, 0, 0, 0]
+
+
+@pytest.fixture(scope="module")
+def model():
+    from medcomp_gui.codecs import get_codec
+    from medcomp_gui.codecs.rwnet.codec import load_model
+
+    if (missing := get_codec("rwnet").availability()) is not None:
+        pytest.fail(missing)
+    return load_model()
+
+
+def test_rdoq_saves_bits_for_little_distortion_and_decodes(model) -> None:
+    from medcomp_gui.codecs.rwnet import entropy, rdoq
+
+    pixels = phantom((256, 256), 12, False, seed=3).astype(np.float32)
+    x = pixels / 4095 - 0.5
+    level = 3
+    y = np.asarray(model.analysis(x[None, :, :, None], level))[0]
+    rounded = np.rint(y).astype(np.int32)
+    optimised = rdoq.optimise(y, model.tables, level)
+    assert optimised.shape == rounded.shape and optimised.dtype == np.int32
+    assert np.all(np.abs(optimised) <= np.abs(rounded))  # only ever towards zero
+    assert np.array_equal(optimised[..., 0], rounded[..., 0])  # DC untouched
+    plain = entropy.encode_latent(rounded, model.tables, level)
+    tuned = entropy.encode_latent(optimised, model.tables, level)
+    assert len(tuned) < 0.95 * len(plain)
+    np.testing.assert_array_equal(
+        entropy.decode_latent(tuned, model.tables, level, 16, 16), optimised
+    )
+
+    def sse(q):
+        return float(((model.decode_frame(q, level) - x) ** 2).sum())
+
+    # the exchange follows the training objective: bits + lambda * SSE goes down
+    lam = model.net.cfg.lambdas[level]
+    assert 8 * len(tuned) + lam * sse(optimised) < 8 * len(plain) + lam * sse(rounded)
+
+
+def test_distortion_weights_extend_lambdas_geometrically() -> None:
+    from medcomp_gui.codecs.rwnet import rdoq
+
+    w = rdoq.distortion_weights((2.0, 8.0), np.full((4, 3), 0.5), np.array([1.0, 2.0, 4.0]))
+    assert w.shape == (4, 3)
+    np.testing.assert_allclose(w[:, 0], [0.5, 2.0, 8.0, 32.0])
+    np.testing.assert_allclose(w[1], [2.0, 8.0, 32.0])
+
+
+def test_balanced_gains_give_every_channel_the_same_image_domain_step() -> None:
+    from medcomp_gui.codecs.rwnet.model import RWNet, RWNetConfig, level_gains, path_norms
+
+    cfg = RWNetConfig()
+    net = RWNet(cfg)
+    net.balance_gains()
+    _, inv_gain = level_gains(net)
+    step = inv_gain * path_norms(cfg)[None, :]  # image-domain error of a unit latent error
+    np.testing.assert_allclose(step, step[:, :1] * np.ones_like(step), rtol=1e-5)
+    assert np.all(np.diff(step[:, 0]) < 0)  # finer at every higher quality
+    net.log_gain.assign(net.log_gain.numpy() + 1.0)
+    net.reset_gains()
+    np.testing.assert_allclose(level_gains(net)[1], inv_gain, rtol=1e-6)
+
+
+def test_loaded_transforms_equal_the_full_network(model) -> None:
+    # with closed gates the codec runs the fixed path alone: it must give the same values
+    from keras import ops
+
+    from medcomp_gui.codecs.rwnet.model import level_gains
+
+    gains, inv_gains = level_gains(model.net)
+    x = phantom((64, 48), 12, False, seed=5).astype(np.float32)[None, :, :, None] / 4095 - 0.5
+    full = ops.convert_to_numpy(model.net.analysis(x))[0] * gains[2]
+    np.testing.assert_allclose(np.asarray(model.analysis(x, 2))[0], full, rtol=0, atol=1e-5)
+    y = np.rint(full)[None]
+    back = ops.convert_to_numpy(model.net.synthesis(y * inv_gains[2]))
+    np.testing.assert_allclose(np.asarray(model.synthesis(y, 2)), back, rtol=0, atol=1e-6)
