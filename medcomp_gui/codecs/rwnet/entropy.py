@@ -6,11 +6,11 @@ prediction residual, see :mod:`.tables`) and each (class, context bin) pair, the
 of that channel at the positions of that pair, each group with the fixed categorical
 model of its table. A value's context bin comes from channels decoded before it. At
 positions of class 0 only the DC is coded (every other residual is 0 there).
-Values outside a table are coded as its escape symbol and stored verbatim (int32) after
-the ANS words, so any value can be coded. Both directions depend only on the integer
-tables and the symbols.
+Values outside a table are coded as its escape symbol and stored after the ANS words as
+zigzag LEB128 varints (1-5 bytes), so any int32 value can be coded. Both directions
+depend only on the integer tables and the symbols.
 
-Frame stream: ``u32 n_words, u32 n_escapes, u32 words[n_words], i32 escapes[n_escapes]``.
+Frame stream: ``u32 n_words, u32 n_escapes, u32 words[n_words], varint escapes[n_escapes]``.
 """
 
 from __future__ import annotations
@@ -92,8 +92,36 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     contexts = class_context(classes.reshape(h, w)).reshape(-1)
     coder.encode_reverse(classes, _family(), tables.class_probabilities(level, contexts))
     words = coder.get_compressed().astype("<u4")
-    escaped = np.concatenate(escapes).astype("<i4") if escapes else np.zeros(0, "<i4")
-    return _HEAD.pack(words.size, escaped.size) + words.tobytes() + escaped.tobytes()
+    escaped = np.concatenate(escapes) if escapes else np.zeros(0, np.int64)
+    return _HEAD.pack(words.size, escaped.size) + words.tobytes() + _varints(escaped)
+
+
+def _varints(values: np.ndarray) -> bytes:
+    """Zigzag LEB128 bytes of int32 ``values`` (escapes are rare: a plain loop)."""
+    out = bytearray()
+    for v in values.tolist():
+        z = (v << 1) ^ (v >> 63) if v < 0 else v << 1
+        while z >= 0x80:
+            out.append((z & 0x7F) | 0x80)
+            z >>= 7
+        out.append(z)
+    return bytes(out)
+
+
+def _read_varints(data: bytes, count: int) -> np.ndarray:
+    """Inverse of :func:`_varints`; every byte of ``data`` must be used."""
+    values, z, shift = [], 0, 0
+    for byte in data:
+        z |= (byte & 0x7F) << shift
+        shift += 7
+        if shift > 35:
+            raise CodecError("RWNet frame stream damaged (escaped value too long)")
+        if byte < 0x80:
+            values.append((z >> 1) ^ -(z & 1))
+            z, shift = 0, 0
+    if len(values) != count or shift:
+        raise CodecError("RWNet frame stream damaged (escaped values do not add up)")
+    return np.array(values, np.int64)
 
 
 def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np.ndarray:
@@ -103,10 +131,11 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
     if len(data) < _HEAD.size:
         raise CodecError("RWNet frame stream truncated")
     n_words, n_escapes = _HEAD.unpack_from(data)
-    if _HEAD.size + 4 * (n_words + n_escapes) != len(data):
+    end = _HEAD.size + 4 * n_words
+    if not end + n_escapes <= len(data) <= end + 5 * n_escapes:
         raise CodecError("RWNet frame stream lengths do not add up")
     words = np.frombuffer(data, "<u4", n_words, _HEAD.size).astype(np.uint32)
-    escaped = np.frombuffer(data, "<i4", n_escapes, _HEAD.size + 4 * n_words).astype(np.int32)
+    escaped = _read_varints(data[end:], n_escapes)
     by_channel = np.zeros((tables.channels, h * w), np.int64)
     used = 0
     try:

@@ -46,8 +46,10 @@ BINS = 5
 NEIGHBOURS = 5
 #: weight of a class's table (all bins pooled) when it smooths the table of one bin
 BACKOFF = 4.0
-#: probability mass cut from each end of a table (those values are escaped)
+#: probability mass cut from each end of a table (those values are escaped), and the
+#: longest table (values beyond it, rare, are escaped too: see :mod:`.entropy`)
 TRIM = 1e-6
+TABLE_MAX = 512
 #: pseudo-count of the learned prior when it smooths the per-class counts
 PRIOR_WEIGHT = 4.0
 #: DC-gradient features of the AC prediction, and the fixed-point shift of its coefficients
@@ -215,7 +217,7 @@ class Tables:
     reads them).
 
     Channel ``c`` in class ``k`` and context bin ``b`` at level ``q`` codes symbols
-    ``low .. low+length-1`` with the integers ``pmf[offset : offset+length]`` and the
+    ``low .. low+length-1`` with the integers (uint16) ``pmf[offset : offset+length]`` and the
     escape symbol with ``pmf[offset+length]``; the ``length+1`` values sum to ``TOTAL``,
     as does each row of ``class_pmf[level]``.
     """
@@ -268,8 +270,9 @@ class Tables:
         with np.load(path, allow_pickle=False) as data:
             if set(_KEYS) - set(data.files):
                 raise ValueError("RWNet tables of another format version")
-            ints = [data[k].astype(np.int32) for k in _KEYS[:-1]]
-            tables = cls(*ints, data["rdo_weights"].astype(np.float64))
+            ints = {k: data[k].astype(np.int32) for k in _KEYS[:-1] if k != "pmf"}
+            pmf = data["pmf"].astype(np.uint16)
+            tables = cls(**ints, pmf=pmf, rdo_weights=data["rdo_weights"].astype(np.float64))
         shape = tables.low.shape
         channels = np.arange(shape[2])[:, None] if len(shape) == 4 else None
         ok = (
@@ -387,8 +390,15 @@ def fit(
                 pooled = pooled / pooled.sum()
                 for b in range(BINS):
                     probs = counts[k, b] + BACKOFF * pooled
+                    if c and k < CLASSES - 1:  # class k bounds every AC value: |v| < 2**k
+                        values_here = np.arange(size) + first - GRID
+                        probs = np.where(np.abs(values_here) < (1 << k), probs, 0.0)
                     probs = probs / probs.sum()
                     lo, hi = _trimmed(probs)
+                    if hi - lo > TABLE_MAX:  # keep the middle (around the median)
+                        mid = int(np.searchsorted(np.cumsum(probs), 0.5))
+                        lo = max(lo, min(mid - TABLE_MAX // 2, hi - TABLE_MAX))
+                        hi = lo + TABLE_MAX
                     outside = 1 - probs[lo:hi].sum()
                     escaped = np.sum(key[~inside] == k * BINS + b) / max(counts[k, b].sum(), 1)
                     escape = max(outside, 0) + escaped + 1e-7
@@ -398,7 +408,10 @@ def fit(
                     offset[q, k, c, b] = total
                     pmfs.append(table)
                     total += table.size
-    pmf = np.concatenate(pmfs).astype(np.int32)
+    pmf = np.concatenate(pmfs)
+    if pmf.max() > np.iinfo(np.uint16).max:  # every table has 2+ entries (the escape)
+        raise ValueError("a table entry does not fit 16 bits")
+    pmf = pmf.astype(np.uint16)
     weights = np.asarray(rdo_weights, np.float64)
     return Tables(low, length, offset, pmf, class_pmf, ac_coeffs, neighbours, weights)
 

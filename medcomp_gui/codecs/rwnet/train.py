@@ -52,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --resume: write the checkpoint's model files (and validate) and stop",
     )
     parser.add_argument(
+        "--freeze-gains",
+        action="store_true",
+        help="keep the gain units at their balanced start (train transforms and priors)",
+    )
+    parser.add_argument(
         "--balanced-gains",
         action="store_true",
         help="with --export-only: export with the gains reset to their balanced start "
@@ -193,7 +198,10 @@ def run(args: argparse.Namespace) -> int:
     model = RWNet(cfg)
     prior_vars = list(model.priors.trainable_variables)
     prior_ids = {id(v) for v in prior_vars}
-    main_vars = [v for v in model.trainable_variables if id(v) not in prior_ids]
+    frozen = prior_ids | (
+        {id(model.log_gain), id(model.log_inv_gain)} if args.freeze_gains else set()
+    )
+    main_vars = [v for v in model.trainable_variables if id(v) not in frozen]
     optimizer = keras.optimizers.Adam(args.lr, clipnorm=1.0)
     optimizer.build(main_vars)
     prior_optimizer = keras.optimizers.Adam(args.lr * args.prior_lr_factor, clipnorm=1.0)
