@@ -55,8 +55,12 @@ def compare(
     image: MedicalImage,
     codecs: Iterable[str] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    measure_point: Callable[[MedicalImage, str, dict[str, Any]], dict[str, Any]] = measure,
 ) -> tuple[list[dict[str, Any]], dict[str, float | None]]:
-    """Every point of every (available) codec, and each codec's BD-rate vs jpeg2000 (%)."""
+    """Every point of every (available) codec, and each codec's BD-rate vs jpeg2000 (%).
+
+    ``measure_point``: how one point is measured, :func:`measure` or the same elsewhere
+    (the GUI measures in its worker processes)."""
     names = list(codecs) if codecs else codec_names()
     rows: list[dict[str, Any]] = []
     for name in names:
@@ -68,7 +72,7 @@ def compare(
         for i, params in enumerate(settings, 1):
             progress(f"{name} {i}/{len(settings)} {params}")
             try:
-                rows.append(measure(image, name, params))
+                rows.append(measure_point(image, name, params))
             except MedcompError as exc:
                 progress(f"{name} {params}: {exc}")
     return rows, bd_rates(rows)

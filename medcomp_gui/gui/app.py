@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 #: Longest wait for the panes in --screenshot mode (RWNet on a large image is slow).
 SCREENSHOT_TIMEOUT_S = 600.0
@@ -33,8 +34,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     import multiprocessing
 
-    multiprocessing.freeze_support()  # a bundled app re-enters here for RWNet's child
+    multiprocessing.freeze_support()  # a bundled app re-enters here for its worker processes
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    app, window = open_window(args.files, args.size)
+    if args.screenshot is None:
+        return app.exec()
+    return _screenshot(app, window, args.screenshot, bool(args.files))
+
+
+def open_window(files: list[Path], size: str = "1280x1000") -> tuple[Any, Any]:
+    """Start the worker processes, then Qt; show the main window and queue ``files`` to
+    open once the event loop runs. The QApplication and the window."""
+    from medcomp_gui.gui.worker_process import make_workers
+
+    # First of all: RWNet's child imports TensorFlow while Qt loads here.
+    workers = make_workers()
+    workers.start()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -44,15 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     guard_singleton_refcounts()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("medcomp")
-    window = QtMainWindow()
-    width, height = (int(v) for v in args.size.lower().split("x"))
+    window = QtMainWindow(workers)
+    width, height = (int(v) for v in size.lower().split("x"))
     window.resize(width, height)
     window.show()
-    if args.files:
-        QTimer.singleShot(0, lambda: window.add_paths(args.files))
-    if args.screenshot is None:
-        return app.exec()
-    return _screenshot(app, window, args.screenshot, bool(args.files))
+    if files:
+        QTimer.singleShot(0, lambda: window.add_paths(files))
+    return app, window
 
 
 def _screenshot(app, window, out: Path, has_files: bool) -> int:

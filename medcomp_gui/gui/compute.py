@@ -1,21 +1,24 @@
-"""The heavy work behind the four panes, no Qt: run in worker threads by the window.
+"""The heavy work behind the four panes, no Qt: run in worker processes by the window
+(:mod:`worker_calls`), except the SVD previews, which are cheap.
 
 Every figure shown is measured on real bytes: the SVD and RWNet panes decode the .mcz
 file the core writes (``api.compress``) and measure it with :mod:`medcomp_gui.metrics`.
 :class:`SVDSession` factorises each frame once, so a rank change costs only the encoding
-of that rank (and a fast truncated preview before it).
+of that rank (and a fast truncated preview before it, :class:`SVDPreview`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from medcomp_gui import api, metrics
+from medcomp_gui import api, container, metrics
 from medcomp_gui.codecs.svd_codec import Factorisation, pack_frames, reconstruct
+from medcomp_gui.errors import MedcompError
 from medcomp_gui.guidance import guideline_ratio
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -54,19 +57,62 @@ def pack_mcz(
 
 
 class SVDSession:
-    """SVD factorisations of every frame of one image, for previews and real files.
+    """SVD factorisations of every frame of one image, and its real files at any rank.
 
-    ``preview`` keeps the last float reconstruction of each frame and moves to a new
-    rank from the cheapest start: nothing, the last rank, or the full frame.
+    Lives in the compute worker process (:mod:`worker_calls`); the GUI's fast previews
+    come from :meth:`preview_factors` (see :class:`SVDPreview`).
     """
 
     def __init__(self, image: MedicalImage) -> None:
         self.image = image
         self.factors = [Factorisation.of(frame) for frame in image.frames]
-        # float32 copies for previews: half the memory traffic of float64, and a preview
-        # is replaced by the real file's decoded pixels anyway.
-        self._a = [np.ascontiguousarray((f.u * f.s).astype(np.float32)) for f in self.factors]
-        self._b = [np.ascontiguousarray(f.vt.astype(np.float32)) for f in self.factors]
+
+    @property
+    def max_rank(self) -> int:
+        return min(self.image.rows, self.image.cols)
+
+    def preview_factors(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per frame ``(U S, V^T)`` as float32 (half the memory traffic of float64: a
+        preview is replaced by the real file's decoded pixels anyway)."""
+        return [
+            (
+                np.ascontiguousarray((f.u * f.s).astype(np.float32)),
+                np.ascontiguousarray(f.vt.astype(np.float32)),
+            )
+            for f in self.factors
+        ]
+
+    def file_bytes(self, rank: int) -> bytes:
+        """The .mcz file of the image at ``rank``: byte for byte what ``api.compress(image,
+        "svd", rank=rank)`` writes (tested), reusing the full factorisation where the
+        codec would compute it too."""
+        rank = max(1, min(rank, self.max_rank))
+        streams = []
+        for f, frame in zip(self.factors, self.image.frames, strict=True):
+            # The codec's own choice (Factorisation.leading): the cheap Lanczos
+            # factorisation for small ranks, the full SVD (cached here) otherwise.
+            if rank > min(frame.shape) // 8:
+                streams.append(f.encode(rank))
+            else:
+                streams.append(Factorisation.leading(frame, rank).encode(rank))
+        return pack_mcz(self.image, "svd", pack_frames(streams), {"rank": rank}, lossless=False)
+
+    def measure(self, rank: int, original: MedicalImage) -> Measured:
+        return measure_bytes(original, self.file_bytes(rank), f"rank {rank}")
+
+
+class SVDPreview:
+    """Unquantised rank-k truncations of an image's frames, from
+    :meth:`SVDSession.preview_factors`: cheap enough for every move of the slider.
+
+    Keeps the last float reconstruction of each frame and moves to a new rank from the
+    cheapest start: nothing, the last rank, or the full frame.
+    """
+
+    def __init__(self, image: MedicalImage, factors: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.image = image
+        self._a = [a for a, _ in factors]
+        self._b = [b for _, b in factors]
         self._last: dict[int, tuple[int, np.ndarray]] = {}
 
     @property
@@ -95,24 +141,6 @@ class SVDSession:
         self._last[frame] = (rank, base)
         return reconstruct(base, self.image.pixels.dtype, self.image.bits_stored)
 
-    def file_bytes(self, rank: int) -> bytes:
-        """The .mcz file of the image at ``rank``: byte for byte what ``api.compress(image,
-        "svd", rank=rank)`` writes (tested), reusing the full factorisation where the
-        codec would compute it too."""
-        rank = max(1, min(rank, self.max_rank))
-        streams = []
-        for f, frame in zip(self.factors, self.image.frames, strict=True):
-            # The codec's own choice (Factorisation.leading): the cheap Lanczos
-            # factorisation for small ranks, the full SVD (cached here) otherwise.
-            if rank > min(frame.shape) // 8:
-                streams.append(f.encode(rank))
-            else:
-                streams.append(Factorisation.leading(frame, rank).encode(rank))
-        return pack_mcz(self.image, "svd", pack_frames(streams), {"rank": rank}, lossless=False)
-
-    def measure(self, rank: int, original: MedicalImage) -> Measured:
-        return measure_bytes(original, self.file_bytes(rank), f"rank {rank}")
-
 
 def rwnet_probe() -> tuple[list[Any], str | None]:
     """RWNet's quality levels (its default first) and ``None``, or ``[]`` and why it is
@@ -139,6 +167,20 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
         return qualities, None
     except Exception as exc:  # the codec is being built: any failure is "not available"
         return [], error_reason(exc)
+
+
+def mcz_codec(path: str | Path) -> str | None:
+    """The codec of a .mcz file; None for any other file, or one that cannot be read
+    (loading it says why)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(len(container.MAGIC))
+            if not container.is_mcz(data):
+                return None
+            data += f.read()
+        return container.unpack(data).codec
+    except (OSError, MedcompError):
+        return None
 
 
 def codec_status() -> dict[str, str | None]:

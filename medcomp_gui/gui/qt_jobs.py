@@ -17,6 +17,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+#: Threads of the pool: one per channel in use at once. Most jobs only wait for a worker
+#: process (:mod:`worker_process`), so a busy child must not leave the others queued.
+MAX_THREADS = 12
+
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
@@ -60,7 +64,7 @@ class QtJobRunner(QObject):
     busy_changed = Signal(int)  # jobs running or waiting
     progress = Signal(str)  # a line of progress text, from any thread
 
-    def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
+    def __init__(self, parent: QObject | None = None, max_threads: int = MAX_THREADS) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)

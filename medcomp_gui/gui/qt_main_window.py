@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medcomp_gui.gui import display
+from medcomp_gui.gui import display, worker_process
 from medcomp_gui.gui.qt_compat import guard_singleton_refcounts
 from medcomp_gui.gui.qt_controls import QtControlPanel
 from medcomp_gui.gui.qt_histogram import frame_histogram
@@ -61,7 +61,9 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 class QtMainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, workers: worker_process.Workers | None = None) -> None:
+        """``workers``: the child processes of the heavy work, if already started (the
+        app starts them before it imports Qt); else the window starts its own."""
         super().__init__()
         guard_singleton_refcounts()
         self.setWindowTitle("medcomp")
@@ -106,7 +108,7 @@ class QtMainWindow(QMainWindow):
         row.addWidget(self.controls)
         self.setCentralWidget(central)
 
-        self.pipeline = QtPanePipeline(self.panes, self)
+        self.pipeline = QtPanePipeline(self.panes, self, workers)
         self.pipeline.image_loaded.connect(self._on_image_loaded)
         self.pipeline.load_failed.connect(self._on_load_failed)
         self.pipeline.svd_size.connect(self.controls.svd_size_label.setText)

@@ -3,20 +3,24 @@
 One image at a time. A load bumps ``token``; every result checks it, so a late result
 for an image the user has left is dropped. SVD factorises once per image (or per
 denoised image), then each rank change asks for a fast preview and the real file
-(channels "svd-preview" and "svd-file": the latest rank wins, no backlog). TensorFlow
-is imported once, in a child process (:mod:`rwnet_process`), when the window opens.
+(channels "svd-preview" and "svd-file": the latest rank wins, no backlog).
+
+The worker threads mostly wait: ANLM, the SVD factorisation and files, and everything of
+RWNet run in two child processes (:mod:`worker_process`), started when the window opens
+(TensorFlow's import and RWNet's warm-up begin then); so does loading. Only the
+histogram and the SVD previews (a matrix product) run in this process.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from medcomp_gui import api
-from medcomp_gui.gui import compute, rwnet_process
+from medcomp_gui.gui import compute, worker_process
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_jobs import QtJobRunner
 from medcomp_gui.imaging.image import MedicalImage
@@ -34,14 +38,21 @@ class QtPanePipeline(QObject):
     svd_size = Signal(str)  # text for the controls
     rwnet_probed = Signal(list, object)  # qualities, reason or None
 
-    def __init__(self, panes: dict[str, QtImagePane], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        panes: dict[str, QtImagePane],
+        parent: QObject | None = None,
+        workers: worker_process.Workers | None = None,
+    ) -> None:
         super().__init__(parent)
         self.panes = panes
         self.runner = QtJobRunner(self)
         self.token = 0
         self.image: MedicalImage | None = None
         self.filtered: MedicalImage | None = None
-        self.svd: compute.SVDSession | None = None
+        self.svd: compute.SVDPreview | None = None
+        self.svd_key = 0  # the compute process keeps the factorisation under this key
+        self._svd_keys = itertools.count(1)
         self.volumes: dict[str, np.ndarray] = {}  # pane -> pixels of every frame
         self.measured: dict[str, compute.Measured] = {}  # "svd", "rwnet"
         self.frame = 0
@@ -52,20 +63,25 @@ class QtPanePipeline(QObject):
         self.rwnet_quality: Any = None
         self.rwnet_info: tuple[list[Any], str | None] | None = None
         self.codec_info: dict[str, str | None] | None = None  # the other codecs
-        self.rwnet = rwnet_process.default_backend()  # TensorFlow in a child process
+        self.workers = workers or worker_process.make_workers()
+        self.workers.start()
 
     # -- requests --------------------------------------------------------------------
     def probe_codecs(self) -> None:
         """Find out in the background which codecs are usable (imports their modules)."""
-        self.runner.submit("codec-probe", compute.codec_status, self._on_codec_status)
+        worker = self.workers.compute
+        self.runner.submit(
+            "codec-probe", lambda: worker.call("codec_status"), self._on_codec_status
+        )
 
     def _on_codec_status(self, status: dict[str, str | None]) -> None:
         self.codec_info = status
 
     def probe_rwnet(self) -> None:
+        worker = self.workers.rwnet
         self.runner.submit(
             "rwnet-probe",
-            self.rwnet.probe,
+            lambda: worker.call("probe"),
             self._on_probe,
             lambda exc: self._on_probe(([], compute.error_reason(exc))),
         )
@@ -75,9 +91,15 @@ class QtPanePipeline(QObject):
         for channel in IMAGE_CHANNELS:
             self.runner.cancel(channel)
         self.panes["original"].set_busy(f"loading {path}")
+        workers = self.workers
+
+        def load() -> MedicalImage:
+            rwnet = compute.mcz_codec(path) == "rwnet"
+            return (workers.rwnet if rwnet else workers.compute).call("load", path)
+
         self.runner.submit(
             "load",
-            lambda: api.load_any(path),
+            load,
             self._guard(self._on_loaded),
             self._guard(lambda exc: self._on_load_error(path, exc)),
         )
@@ -116,7 +138,8 @@ class QtPanePipeline(QObject):
 
     def request_rank(self, rank: int) -> None:
         self.rank = rank
-        session, token, frame, original = self.svd, self.token, self.frame, self.image
+        session, token, frame, key = self.svd, self.token, self.frame, self.svd_key
+        worker = self.workers.compute
         if session is None:
             return
         rank = min(rank, session.max_rank)
@@ -133,7 +156,7 @@ class QtPanePipeline(QObject):
         )
         self.runner.submit(
             "svd-file",
-            lambda: session.measure(rank, original),
+            lambda: worker.call("svd_measure", key, rank),
             self._guard(lambda m: self._on_measured("svd", m), token),
             self._pane_error("svd"),
         )
@@ -147,7 +170,7 @@ class QtPanePipeline(QObject):
 
     def shutdown(self) -> None:
         self.token += 1
-        self.rwnet.close()  # a worker waiting for RWNet returns at once
+        self.workers.close()  # the worker threads waiting for them return at once
         self.runner.shutdown()
 
     # -- results ---------------------------------------------------------------------
@@ -187,15 +210,26 @@ class QtPanePipeline(QObject):
             pane.set_reference(image.frames[0])
         self.panes["original"].set_frame(image.frames[0], compute.original_caption(image))
         self.image_loaded.emit(image)
-        self._start_anlm()
-        self._start_compression()
+        token = self.token
+
+        def start() -> None:
+            if token == self.token:
+                self._start_anlm()
+                self._start_compression()
+
+        # After the event loop has gone round once: the image's first paint (the GUI
+        # thread's longest work for a new image) and the input that waits for it come
+        # first, and then the busy captions, the requests to the workers and their first
+        # busy cycles. (A 0 ms single shot would be a queued call, run in the same batch
+        # of posted events as that paint: one long block instead of two short ones.)
+        QTimer.singleShot(1, self, start)
 
     def _start_anlm(self) -> None:
-        image, strength = self.image, self.strength
+        image, strength, worker = self.image, self.strength, self.workers.compute
         self.panes["anlm"].set_busy(f"ANLM strength {strength:g}: filtering")
         self.runner.submit(
             "anlm",
-            lambda: compute.anlm_filter(image, strength),
+            lambda: worker.call("anlm", image, strength),
             self._guard(self._on_filtered),
             self._pane_error("anlm"),
         )
@@ -208,8 +242,9 @@ class QtPanePipeline(QObject):
             self._start_compression()
 
     def _start_compression(self) -> None:
-        source = self.source()
+        source, original, worker = self.source(), self.image, self.workers.compute
         self.svd = None
+        self.svd_key = key = next(self._svd_keys)
         self.measured = {}
         for name in ("svd", "rwnet"):
             self.volumes.pop(name, None)
@@ -222,16 +257,16 @@ class QtPanePipeline(QObject):
         self.panes["svd"].set_busy("SVD: factorising")
         self.runner.submit(
             "svd-factor",
-            lambda: compute.SVDSession(source),
-            self._guard(self._on_factorised),
+            lambda: compute.SVDPreview(source, worker.call("svd_factor", key, source, original)),
+            self._guard(lambda preview: self._on_factorised(key, preview)),
             self._pane_error("svd"),
         )
         self._start_rwnet()
 
-    def _on_factorised(self, session: compute.SVDSession) -> None:
-        if session.image is not self.source():
+    def _on_factorised(self, key: int, preview: compute.SVDPreview) -> None:
+        if key != self.svd_key:
             return
-        self.svd = session
+        self.svd = preview
         self.request_rank(self.rank)
 
     def _on_svd_preview(self, pixels: np.ndarray, rank: int, frame: int) -> None:
@@ -279,13 +314,13 @@ class QtPanePipeline(QObject):
             pane.set_error(f"RWNet: not available: {reason}")
             return
         source, original, quality, token = self.source(), self.image, self.rwnet_quality, self.token
-        backend = self.rwnet
+        worker = self.workers.rwnet
         if source is None:
             return
         pane.set_busy(f"RWNet quality {quality}: encoding")
         self.runner.submit(
             "rwnet",
-            lambda: backend.measure(source, original, quality),
+            lambda: worker.call("measure", source, original, quality),
             self._guard(lambda m: self._on_measured("rwnet", m), token),
             self._pane_error("rwnet", "not available"),
         )

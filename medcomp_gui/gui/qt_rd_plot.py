@@ -1,5 +1,6 @@
 """The rate-distortion plot of the current image: PSNR against bpp for every available
-codec (``compare.compare``, computed in a worker), the panes' current settings marked.
+codec (``compare.compare``, each point measured in a worker process), the panes' current
+settings marked.
 """
 
 from __future__ import annotations
@@ -74,10 +75,16 @@ class QtRDPlotWindow(QWidget):
                 raise SweepStopped("rate-distortion sweep stopped")
             emit(f"RD sweep: {text}")
 
+        workers = pipeline.workers
+
+        def measure_point(image, codec: str, params: dict[str, Any]) -> dict[str, Any]:
+            worker = workers.rwnet if codec == "rwnet" else workers.compute
+            return worker.call("rd_point", image, codec, params)
+
         def work():
             from medcomp_gui.compare import compare
 
-            return compare(sweep_image, codecs, progress=progress)
+            return compare(sweep_image, codecs, progress=progress, measure_point=measure_point)
 
         pipeline.runner.progress.connect(self._on_progress)
         pipeline.runner.submit("rd", work, self.show_rows, self._on_error)

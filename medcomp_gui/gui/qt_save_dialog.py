@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from medcomp_gui.api import DICOM_CODECS
 from medcomp_gui.codecs import codec_names, get_codec
-from medcomp_gui.gui import compute, report
+from medcomp_gui.gui import compute
 from medcomp_gui.guidance import guideline_ratio
 
 if TYPE_CHECKING:
@@ -237,7 +237,8 @@ def start_save(window: QtMainWindow) -> None:
 
 
 def save_to(window: QtMainWindow, path: Path, codec: str, params: dict[str, Any]) -> None:
-    """Encode the current image to ``path`` in a worker, then show the size report."""
+    """Encode the current image to ``path`` in a worker process (RWNet's for RWNet),
+    then show the size report."""
     from medcomp_gui.gui.qt_report_dialog import QtReportDialog
 
     image, denoised = window.pipeline.source(), window.pipeline.denoise_first
@@ -256,6 +257,8 @@ def save_to(window: QtMainWindow, path: Path, codec: str, params: dict[str, Any]
         )
         window.message_box.open()
 
+    workers = window.pipeline.workers
+    worker = workers.rwnet if codec == "rwnet" else workers.compute
     window.pipeline.runner.submit(
-        "save", lambda: report.encode_and_report(image, path, codec, params, denoised), done, failed
+        "save", lambda: worker.call("save", image, path, codec, params, denoised), done, failed
     )

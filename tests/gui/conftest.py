@@ -17,13 +17,16 @@ WAIT_MS = 20000
 
 
 class StubRWNet:
-    """RWNet stand-in for most GUI tests (TensorFlow would cost seconds per test)."""
+    """RWNet worker stand-in for most GUI tests (TensorFlow would cost seconds per test)."""
 
-    def probe(self):
+    process = None
+
+    def start(self):
+        pass
+
+    def call(self, name, *args):
+        assert name == "probe", f"not reached: the stub is never available ({name})"
         return [], "stubbed in this test"
-
-    def measure(self, *args):
-        raise AssertionError("not reached: the stub is never available")
 
     def close(self):
         pass
@@ -31,17 +34,29 @@ class StubRWNet:
 
 @pytest.fixture(autouse=True)
 def stub_rwnet(monkeypatch):
-    from medcomp_gui.gui import rwnet_process
+    """Most tests: the heavy work in this process (fast, and compute functions can be
+    replaced), RWNet stubbed. tests/gui/test_worker_process.py runs the real children."""
+    from medcomp_gui.gui import worker_process
 
-    monkeypatch.setattr(rwnet_process, "default_backend", StubRWNet)
+    monkeypatch.setattr(
+        worker_process,
+        "make_workers",
+        lambda: worker_process.Workers(worker_process.InProcessWorker("compute"), StubRWNet()),
+    )
 
 
 @pytest.fixture
 def real_rwnet(monkeypatch, stub_rwnet):
     """The real RWNet codec (in this process): filled pane or its real reason."""
-    from medcomp_gui.gui import rwnet_process
+    from medcomp_gui.gui import worker_process
 
-    monkeypatch.setattr(rwnet_process, "default_backend", rwnet_process.InProcessRWNet)
+    monkeypatch.setattr(
+        worker_process,
+        "make_workers",
+        lambda: worker_process.Workers(
+            worker_process.InProcessWorker("compute"), worker_process.InProcessWorker("rwnet")
+        ),
+    )
 
 
 @pytest.fixture

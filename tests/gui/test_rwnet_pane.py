@@ -76,18 +76,3 @@ def test_failing_rwnet_shows_not_available_and_the_rest_works(
     assert pane.state == "error"
     assert "not available: graph construction failed" in pane.caption.text()
     assert window.panes["svd"].state == "ready"
-
-
-def test_rwnet_child_process_answers_and_ends():
-    from medcomp_gui.errors import MedcompError
-    from medcomp_gui.gui.rwnet_process import RWNetProcess
-
-    backend = RWNetProcess()
-    with pytest.raises(MedcompError, match="nosuchcall"):
-        backend._call("nosuchcall")  # a round trip through the child
-    process = backend._process
-    assert process.is_alive()
-    backend.close()
-    assert not process.is_alive()
-    with pytest.raises(MedcompError, match="closing"):
-        backend.probe()
