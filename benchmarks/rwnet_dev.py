@@ -25,8 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from medcomp_gui import api, metrics  # noqa: E402
+from medcomp_gui import metrics  # noqa: E402
 from medcomp_gui.codecs import get_codec  # noqa: E402
+from medcomp_gui.codecs.base import PayloadInfo  # noqa: E402
 from medcomp_gui.codecs.rwnet.codec import RWNetCodec  # noqa: E402
 from medcomp_gui.codecs.rwnet.train import load_split  # noqa: E402
 from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
@@ -52,9 +53,11 @@ def curve(image: MedicalImage, codec, **sweep) -> list[tuple[float, float]]:
     points = []
     for value in values:
         enc = codec.encode(image, **{name: value})
-        decoded = api.decompress(api.pack_encoded(image, codec.name, enc))
-        bpp = (len(enc.payload) + HEADER_BYTES) * 8 / image.pixels.size
-        points.append((bpp, metrics.psnr(image.pixels, decoded.pixels, image.bits_stored)))
+        pixels = image.pixels
+        info = PayloadInfo(pixels.shape, pixels.dtype, image.bits_stored, enc.params, enc.extra)
+        decoded = codec.decode(enc.payload, info)  # this codec object: its own model folder
+        bpp = (len(enc.payload) + HEADER_BYTES) * 8 / pixels.size
+        points.append((bpp, metrics.psnr(pixels, decoded, image.bits_stored)))
     return points
 
 
