@@ -24,8 +24,8 @@ from medcomp_gui.codecs.rwnet.tables import (
     CLASSES,
     Tables,
     activity_classes,
-    bin_of,
     class_context,
+    context_bins,
     from_residual,
     to_residual,
 )
@@ -55,15 +55,6 @@ def _groups(classes: np.ndarray, bins: np.ndarray) -> list[tuple[int, int, np.nd
     ]
 
 
-def _bins(by_channel: np.ndarray, neighbours: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """:func:`~.tables.context_bins` of one channel at positions ``where``, from the
-    channel-major residuals ``by_channel`` ``(channels, n)``."""
-    near = neighbours[neighbours >= 0]
-    if near.size == 0:
-        return np.zeros(where.size, np.int64)
-    return bin_of(np.abs(by_channel[near[:, None], where[None, :]]).sum(axis=0))
-
-
 def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``."""
     import constriction
@@ -76,7 +67,7 @@ def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
     coded, escapes = [], []  # in decoding order
     for c in range(channels):
         where_c = np.arange(classes.size) if c == 0 else busy
-        bins = _bins(by_channel, tables.neighbours[c], where_c)
+        bins = context_bins(by_channel, tables.neighbours[c], where_c)
         for k, b, group in _groups(classes[where_c], bins):
             where = where_c[group]
             low, length = int(tables.low[level, k, c, b]), int(tables.length[level, k, c, b])
@@ -149,7 +140,7 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
         busy = np.nonzero(classes)[0]
         for c in range(tables.channels):
             where_c = np.arange(classes.size) if c == 0 else busy
-            bins = _bins(by_channel, tables.neighbours[c], where_c)
+            bins = context_bins(by_channel, tables.neighbours[c], where_c)
             for k, b, group in _groups(classes[where_c], bins):
                 where = where_c[group]
                 low, length = int(tables.low[level, k, c, b]), int(tables.length[level, k, c, b])

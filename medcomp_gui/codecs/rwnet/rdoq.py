@@ -20,7 +20,7 @@ from medcomp_gui.codecs.rwnet.tables import (
     TOTAL,
     Tables,
     activity_classes,
-    bin_of,
+    context_bins,
     to_residual,
 )
 
@@ -69,9 +69,7 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
             where = np.nonzero(values[c])[0]  # a zero has nowhere to go
             if where.size == 0:
                 continue
-            near = tables.neighbours[c][tables.neighbours[c] >= 0]
-            total = np.abs(residual[near[:, None], where[None, :]]).sum(axis=0)
-            key = cls[where] * BINS + bin_of(total)
+            key = cls[where] * BINS + context_bins(residual, tables.neighbours[c], where)
             now = values[c, where]
             pred = now - residual[c, where]
             candidates = (now, now - np.sign(now), np.zeros_like(now))

@@ -190,13 +190,17 @@ def dyadic_neighbours(levels: int = 4) -> np.ndarray:
     return out
 
 
-def context_bins(residual: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
-    """int64 bin ``(n,)`` of one channel: ``bit_length`` of the summed magnitude of its
-    ``neighbours`` (their residuals ``residual`` ``(n, channels)``), at most ``BINS - 1``."""
+def context_bins(
+    by_channel: np.ndarray, neighbours: np.ndarray, where: np.ndarray | None = None
+) -> np.ndarray:
+    """int64 bins of one channel at positions ``where`` (default: all): ``bit_length`` of
+    the summed magnitude of its ``neighbours`` (-1: none), at most ``BINS - 1``, from the
+    channel-major residuals ``by_channel`` ``(channels, n)``."""
+    where = np.arange(by_channel.shape[1]) if where is None else where
     near = neighbours[neighbours >= 0]
     if near.size == 0:
-        return np.zeros(residual.shape[0], np.int64)
-    return bin_of(np.abs(residual[:, near].astype(np.int64)).sum(axis=1))
+        return np.zeros(where.size, np.int64)
+    return bin_of(np.abs(by_channel[near[:, None], where[None, :]].astype(np.int64)).sum(axis=0))
 
 
 def bin_of(total: np.ndarray) -> np.ndarray:
@@ -369,6 +373,7 @@ def fit(
         ac_coeffs[q] = fit_ac_coeffs(latents[q])
         coded = [to_residual(y, ac_coeffs[q]) for y in latents[q]]
         flat = np.concatenate([r.reshape(-1, channels) for r in coded])
+        by_channel = np.ascontiguousarray(flat.T)
         classes = np.concatenate([activity_classes(r).reshape(-1) for r in coded])
         contexts = np.concatenate([class_context(activity_classes(r)).reshape(-1) for r in coded])
         pairs = np.bincount(contexts * CLASSES + classes, minlength=(CLASSES + 1) * CLASSES)
@@ -381,7 +386,7 @@ def fit(
             prior = np.diff(cdf[c, first : last + 1])
             index = values + GRID - first
             inside = (index >= 0) & (index < size)
-            key = classes * BINS + context_bins(flat, neighbours[c])
+            key = classes * BINS + context_bins(by_channel, neighbours[c])
             counts = np.bincount(
                 key[inside] * size + index[inside], minlength=CLASSES * BINS * size
             ).reshape(CLASSES, BINS, size)

@@ -63,9 +63,11 @@ def test_dyadic_neighbours_are_causal_and_follow_the_layout() -> None:
 
 def test_context_bins_grow_with_neighbour_magnitude() -> None:
     residual = np.array([[0, 0, 0], [1, 0, 0], [3, -4, 0], [100, 100, 0]])
-    bins = T.context_bins(residual, np.array([0, 1, -1, -1, -1]))
+    by_channel = residual.T
+    bins = T.context_bins(by_channel, np.array([0, 1, -1, -1, -1]))
     assert bins.tolist() == [0, 1, 3, T.BINS - 1]
-    assert T.context_bins(residual, np.full(T.NEIGHBOURS, -1)).tolist() == [0, 0, 0, 0]
+    assert T.context_bins(by_channel, np.array([0, 1, -1]), np.array([2])).tolist() == [3]
+    assert T.context_bins(by_channel, np.full(T.NEIGHBOURS, -1)).tolist() == [0, 0, 0, 0]
 
 
 @pytest.fixture(scope="module")
