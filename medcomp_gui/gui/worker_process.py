@@ -55,6 +55,11 @@ BLAS_THREADS = {"compute": 1}
 #: plotting helpers when it is installed (0.3-0.4 s of RWNet's cold start); it treats
 #: an ImportError as "not installed", and nothing the codec runs plots.
 BLOCKED_IMPORTS = {"rwnet": ("matplotlib",)}
+#: Packages a service's child imports in its main thread before it serves any call:
+#: SciPy's subpackages import each other, and two call threads importing them at the
+#: same time can meet a partially initialised module (seen in CI: "cannot import name
+#: 'PytestTester' from partially initialized module 'scipy._lib._testutils'").
+EARLY_IMPORTS = ("scipy.linalg", "scipy.ndimage", "scipy.sparse.linalg", "skimage.metrics")
 
 
 def _serve(conn: Any, service: str, threads: int) -> None:
@@ -67,8 +72,11 @@ def _serve(conn: Any, service: str, threads: int) -> None:
             os.environ.setdefault(variable, str(BLAS_THREADS[service]))
     if hasattr(os, "nice"):
         os.nice(CHILD_NICENESS)
+    import importlib
     from concurrent.futures import ThreadPoolExecutor
 
+    for module in EARLY_IMPORTS:
+        importlib.import_module(module)
     from medcomp_gui.gui import compute, worker_calls
 
     calls = worker_calls.SERVICES[service]
