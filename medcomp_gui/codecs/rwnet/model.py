@@ -224,6 +224,12 @@ class FactorizedPriors(keras.layers.Layer):
         }
 
 
+def _start_log_gain(cfg: RWNetConfig) -> np.ndarray:
+    """Log of each level's starting gain: quantisation step ~ 1/sqrt(lambda), as a uniform
+    quantiser of an orthonormal transform has MSE = step**2 / 12 = 1 / (2 ln2 lambda)."""
+    return np.array([0.5 * math.log(2 * math.log(2) * lam / 12) for lam in cfg.lambdas])
+
+
 class RWNet(keras.Model):
     """Analysis + synthesis + gain units + per-level factorised priors."""
 
@@ -232,9 +238,7 @@ class RWNet(keras.Model):
         self.cfg = cfg
         self.analysis = build_analysis(cfg)
         self.synthesis = build_synthesis(cfg)
-        # gains start at 16 * sqrt(lambda_q / lambda_max): quantisation step ~ 1/sqrt(lambda)
-        # uniform quantiser of an orthonormal transform: MSE = step**2 / 12 = 1 / (2 ln2 lambda)
-        start = np.array([0.5 * math.log(2 * math.log(2) * lam / 12) for lam in cfg.lambdas])
+        start = _start_log_gain(cfg)
         init = np.repeat(start[:, None], cfg.latent, axis=1).astype("float32")
         # priors start about as wide as the latents they model (~4 gains at most)
         scales = [max(2.0, 4 * math.exp(v)) for v in start]
@@ -255,10 +259,10 @@ class RWNet(keras.Model):
     def reset_gains(self) -> None:
         """Gains back to their start (:meth:`balance_gains` of the initial ones): the
         trained gains fit the factorised prior's rate, not the context coder's."""
-        fresh = RWNet(self.cfg)
-        fresh.balance_gains()
-        self.log_gain.assign(fresh.log_gain.numpy())
-        self.log_inv_gain.assign(fresh.log_inv_gain.numpy())
+        start = np.repeat(_start_log_gain(self.cfg)[:, None], self.cfg.latent, axis=1)
+        self.log_gain.assign(start.astype("float32"))
+        self.log_inv_gain.assign(-start.astype("float32"))
+        self.balance_gains()
 
     def balance_gains(self) -> None:
         """Scale each channel's starting gain by its :func:`path_norms`, so that a unit
