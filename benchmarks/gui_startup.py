@@ -282,7 +282,7 @@ def rwnet_worker_times(image) -> str:
         worker.close()
     q = measured.quality
     return (
-        f"cold start (spawn, TensorFlow import, model load, tracing) {warm:.2f} s "
+        f"cold start (spawn, model load, a 64 x 64 warm-up) {warm:.2f} s "
         f"({cpu:.2f} s of CPU); then MR2 encode + decode + metrics at quality "
         f"{qualities[0]}: {', '.join(f'{t:.2f}' for t in times)} s ({q.bytes} B, {q.psnr:.2f} dB); "
         f"peak memory of the process {peak:.1f} GiB"
@@ -363,7 +363,7 @@ def main() -> None:
     )
     rows.append(
         (
-            "same: launch to RWNet warm (TensorFlow imported, model loaded, traced) (s)",
+            "same: launch to RWNet warm (model loaded, warm-up coded) (s)",
             "-",
             summary([since_launch(r, "warm") for r in mr2_file], 2),
         )
@@ -476,7 +476,8 @@ def main() -> None:
     print(
         "\nEvery window is a fresh interpreter started through the entry point's code, "
         "timed from `Popen`. The RWNet child starts before Qt is imported and warms up "
-        "(TensorFlow import, model load, tracing) in the background; ANLM, the SVD "
+        "(model load; TensorFlow's import and tracing only for a model whose learned "
+        "branches are open, not the shipped one) in the background; ANLM, the SVD "
         "factorisation and files, and the metrics run in a second worker process. The "
         "preview is the unquantised rank-k truncation; the real .mcz file at that rank "
         "is encoded, decoded and measured next and replaces it."

@@ -47,7 +47,8 @@ def open_window(files: list[Path], size: str = "1280x1000") -> tuple[Any, Any]:
     open once the event loop runs. The QApplication and the window."""
     from medcomp_gui.gui.worker_process import make_workers
 
-    # First of all: RWNet's child imports TensorFlow while Qt loads here.
+    # First of all: RWNet's child loads its model (and TensorFlow, when the model's
+    # learned branches are open) while Qt loads here.
     workers = make_workers()
     workers.start()
     from PySide6.QtCore import QTimer

@@ -146,7 +146,8 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
     """RWNet's quality levels (its default first) and ``None``, or ``[]`` and why it is
     not available.
 
-    Also warms RWNet up (TensorFlow import, model load, graph tracing) by coding a small
+    Also warms RWNet up (model load; TensorFlow's import and graph tracing where the
+    model needs its network) by coding a small
     image through the public API, so that the pane of the first image opened only waits
     for its own encoding. Call it in a worker thread.
     """

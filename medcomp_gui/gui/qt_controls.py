@@ -118,7 +118,7 @@ class QtControlPanel(QWidget):
         self.rwnet_combo = QComboBox()
         self.rwnet_combo.setEnabled(False)
         self.rwnet_combo.currentIndexChanged.connect(self._on_rwnet)
-        self.rwnet_status = QLabel("loading TensorFlow in the background …")
+        self.rwnet_status = QLabel("loading RWNet in the background …")
         self.rwnet_status.setWordWrap(True)
         form.addRow("Quality", self.rwnet_combo)
         form.addRow(self.rwnet_status)

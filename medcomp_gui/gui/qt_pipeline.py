@@ -7,7 +7,7 @@ denoised image), then each rank change asks for a fast preview and the real file
 
 The worker threads mostly wait: ANLM, the SVD factorisation and files, and everything of
 RWNet run in two child processes (:mod:`worker_process`), started when the window opens
-(TensorFlow's import and RWNet's warm-up begin then); so does loading. Only the
+(RWNet's model load and warm-up begin then); so does loading. Only the
 histogram and the SVD previews (a matrix product) run in this process.
 """
 
@@ -307,7 +307,7 @@ class QtPanePipeline(QObject):
         pane = self.panes["rwnet"]
         self.measured.pop("rwnet", None)
         if self.rwnet_info is None:
-            pane.set_busy("RWNet: loading TensorFlow in the background")
+            pane.set_busy("RWNet: loading the model in the background")
             return
         qualities, reason = self.rwnet_info
         if reason is not None:

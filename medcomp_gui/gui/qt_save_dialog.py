@@ -45,7 +45,7 @@ def codec_availability(name: str, pipeline: Any) -> str | None:
     """Why ``name`` cannot be used now, or None, from the pipeline's background probes
     (never import TensorFlow on the GUI thread)."""
     if name == "rwnet":
-        return "still loading TensorFlow" if pipeline.rwnet_info is None else pipeline.rwnet_info[1]
+        return "still loading RWNet" if pipeline.rwnet_info is None else pipeline.rwnet_info[1]
     if pipeline.codec_info is None:
         pipeline.codec_info = compute.codec_status()
     return pipeline.codec_info.get(name)

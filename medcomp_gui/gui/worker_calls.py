@@ -6,7 +6,7 @@ Two services, each in its own child process:
   codecs' availability, saving, the rate-distortion plot's points. CPU-heavy
   numpy/scipy/codec work that, in a thread of the GUI process, would hold the GUI's
   interpreter lock for tens of milliseconds (a JPEG 2000 decode: for all of it) at a time.
-- ``"rwnet"``: everything that imports TensorFlow (probe and warm-up, the pane's
+- ``"rwnet"``: everything that may import TensorFlow (probe and warm-up, the pane's
   measurement, loading an RWNet .mcz, saving with RWNet, RWNet's points of the plot).
 
 An SVD factorisation stays in the compute process under a key chosen by the GUI

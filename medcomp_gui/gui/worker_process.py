@@ -6,9 +6,10 @@ libraries load under it; the SVD coder, SSIM and ANLM run Python between their a
 operations), and the GUI thread waits for the lock before every event it handles. So
 each service of :mod:`worker_calls` runs in its own child process ("spawn": no Qt state
 is inherited), started when the window opens: ``"compute"`` (loading, ANLM, SVD,
-metrics) and ``"rwnet"`` (TensorFlow: its import, model load and graph tracing, 3-4 s
-on an idle two-core machine, begin at once in the background, so that the RWNet pane of
-an image opened a few seconds later waits only for its own encoding).
+metrics) and ``"rwnet"`` (the RWNet model: its tables, and for a model whose learned
+branches are open TensorFlow's import and graph tracing, 3-4 s on an idle two-core
+machine; loaded at once in the background, so that the RWNet pane of an image opened
+a few seconds later waits only for its own encoding).
 
 The window's worker threads call :meth:`WorkerProcess.call`, which blocks without the
 lock until the child answers. A child runs up to ``threads`` calls at once (the compute

@@ -43,15 +43,17 @@ LEVELS = 10
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
 _U32 = struct.Struct("<I")
 STRIDE = 16
+#: levels of the fixed wavelet path (4**4 = 256 latent channels, 1/16 resolution)
+WAVELET_LEVELS = 4
 
 
 @dataclass
 class LoadedModel:
-    """The trained network, its integer tables and its identity."""
+    """The trained transforms, their integer tables and their identity."""
 
     model_id: str
     model_hash: str
-    net: Any
+    lambdas: tuple[float, ...]
     tables: Any
     analysis: Any
     synthesis: Any
@@ -88,64 +90,72 @@ def load_model(folder: Path | None = None) -> LoadedModel:
 
 
 def _load(folder: Path) -> LoadedModel:
-    import tensorflow as tf
-
-    from medcomp_gui.codecs.rwnet.model import RWNet, RWNetConfig, level_gains
     from medcomp_gui.codecs.rwnet.tables import Tables
 
     files = store.paths(folder)
     meta = json.loads(files["config"].read_text())
-    cfg = RWNetConfig.from_json(meta["config"])
-    net = RWNet(cfg)
-    net.load_weights(files["weights"])
+    cfg = meta["config"]
     tables = Tables.load(files["tables"])
     if (
         tables.levels != LEVELS
-        or cfg.levels + cfg.extra_levels != LEVELS
-        or tables.channels != cfg.latent
+        or cfg["levels"] + cfg["extra_levels"] != LEVELS
+        or tables.channels != cfg["latent"]
     ):
         raise CodecError("RWNet tables do not match the model's configuration")
-    gains, inv_gains = level_gains(net)
-    gain, inv_gain = tf.constant(gains), tf.constant(inv_gains)
-    closed = all(
-        not np.any(part.get_layer("gate").alpha.numpy()) for part in (net.analysis, net.synthesis)
-    )
-    if closed and cfg.path == "cdf97":
-        # both learned branches are gated to exactly 0: the transform is the fixed path
-        # alone (same values), without the cost of running the branches; run eagerly:
-        # tracing it costs about 1 s on first use (the viewer's cold start), a traced
-        # call saves only about 0.1 s on a 1024 x 1024 image
-        from medcomp_gui.codecs.rwnet.layers import Cdf97Analysis, Cdf97Synthesis
-
-        forward, inverse = Cdf97Analysis(4), Cdf97Synthesis(4)
-
-        def analysis(x, q):
-            return forward(tf.convert_to_tensor(x)) * gain[q]
-
-        def synthesis(y, q):
-            return inverse(tf.convert_to_tensor(y) * inv_gain[q])
-
+    fixed = store.fixed_path_gains(meta, LEVELS, tables.channels)
+    if fixed is not None:
+        analysis, synthesis = _fixed_transforms(*fixed)
     else:
-        spec_x = tf.TensorSpec((1, None, None, 1), tf.float32)
-        spec_y = tf.TensorSpec((1, None, None, cfg.latent), tf.float32)
-        spec_q = tf.TensorSpec((), tf.int32)
-
-        @tf.function(input_signature=[spec_x, spec_q], autograph=False)
-        def analysis(x, q):
-            return net.analysis(x) * gain[q]
-
-        @tf.function(input_signature=[spec_y, spec_q], autograph=False)
-        def synthesis(y, q):
-            return net.synthesis(y * inv_gain[q])
-
+        analysis, synthesis = _network_transforms(folder)
     return LoadedModel(
         meta["model_id"],
         store.model_hash(files["weights"], files["tables"]),
-        net,
+        tuple(cfg["lambdas"]),
         tables,
         analysis,
         synthesis,
     )
+
+
+def _fixed_transforms(gain: np.ndarray, inv_gain: np.ndarray) -> tuple[Any, Any]:
+    """Both learned branches are gated to exactly 0 (the export says so): the transform
+    is the fixed CDF 9/7 path alone, run with NumPy (same values as the network, tested;
+    no TensorFlow import, which is 2-3 s of a cold start)."""
+    from medcomp_gui.codecs.rwnet import wavelet
+
+    levels = WAVELET_LEVELS
+
+    def analysis(x: np.ndarray, q: int) -> np.ndarray:
+        return wavelet.analysis(np.asarray(x, np.float32), levels, np) * gain[q]
+
+    def synthesis(y: np.ndarray, q: int) -> np.ndarray:
+        return wavelet.synthesis(np.asarray(y, np.float32) * inv_gain[q], levels, np)
+
+    return analysis, synthesis
+
+
+def _network_transforms(folder: Path) -> tuple[Any, Any]:
+    """The whole network (learned branches open), traced once per signature."""
+    import tensorflow as tf
+
+    from medcomp_gui.codecs.rwnet.model import level_gains
+
+    net = store.load_network(folder)
+    gains, inv_gains = level_gains(net)
+    gain, inv_gain = tf.constant(gains), tf.constant(inv_gains)
+    spec_x = tf.TensorSpec((1, None, None, 1), tf.float32)
+    spec_y = tf.TensorSpec((1, None, None, net.cfg.latent), tf.float32)
+    spec_q = tf.TensorSpec((), tf.int32)
+
+    @tf.function(input_signature=[spec_x, spec_q], autograph=False)
+    def analysis(x, q):
+        return net.analysis(x) * gain[q]
+
+    @tf.function(input_signature=[spec_y, spec_q], autograph=False)
+    def synthesis(y, q):
+        return net.synthesis(y * inv_gain[q])
+
+    return analysis, synthesis
 
 
 class RWNetCodec:

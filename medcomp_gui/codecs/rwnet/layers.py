@@ -8,6 +8,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from medcomp_gui.codecs.rwnet import wavelet
+
 
 @keras.saving.register_keras_serializable("rwnet")
 class HaarAnalysis(keras.layers.Layer):
@@ -99,72 +101,9 @@ class Gate(keras.layers.Layer):
         return x * self.alpha
 
 
-# CDF 9/7 lifting constants (Daubechies & Sweldens 1998; the irreversible JPEG 2000
-# wavelet), without the final K scaling: the per-channel gain units absorb band scales.
-_LIFTING_97 = (-1.586134342059924, -0.052980118572961, 0.882911075530934, 0.443506852043971)
-
-
-def _next(a, axis: int):
-    """``a[n + 1]`` along ``axis`` (1 or 2), whole-sample symmetric at the end."""
-    if axis == 1:
-        return ops.concatenate([a[:, 1:], a[:, -1:]], axis=1)
-    return ops.concatenate([a[:, :, 1:], a[:, :, -1:]], axis=2)
-
-
-def _prev(a, axis: int):
-    """``a[n - 1]`` along ``axis`` (1 or 2), whole-sample symmetric at the start."""
-    if axis == 1:
-        return ops.concatenate([a[:, :1], a[:, :-1]], axis=1)
-    return ops.concatenate([a[:, :, :1], a[:, :, :-1]], axis=2)
-
-
-def lift97(x, axis: int):
-    """One 1-D CDF 9/7 analysis step along ``axis`` (1: rows, 2: columns): (low, high)."""
-    s, d = (x[:, 0::2], x[:, 1::2]) if axis == 1 else (x[:, :, 0::2], x[:, :, 1::2])
-    a, b, g, e = _LIFTING_97
-    d = d + a * (s + _next(s, axis))
-    s = s + b * (_prev(d, axis) + d)
-    d = d + g * (s + _next(s, axis))
-    s = s + e * (_prev(d, axis) + d)
-    return s, d
-
-
-def unlift97(s, d, axis: int):
-    """Inverse of :func:`lift97`: interleaves ``s`` and ``d`` back along ``axis``."""
-    a, b, g, e = _LIFTING_97
-    s = s - e * (_prev(d, axis) + d)
-    d = d - g * (s + _next(s, axis))
-    s = s - b * (_prev(d, axis) + d)
-    d = d - a * (s + _next(s, axis))
-    shape = ops.shape(s)
-    if axis == 1:
-        return ops.reshape(ops.stack([s, d], axis=2), (-1, 2 * shape[1], shape[2], shape[3]))
-    return ops.reshape(ops.stack([s, d], axis=3), (-1, shape[1], 2 * shape[2], shape[3]))
-
-
-def space_to_depth(x, factor: int):
-    """``(B, h*f, w*f, 1) -> (B, h, w, f*f)``; channel ``i*f + j`` holds pixel ``(i, j)``."""
-    if factor == 1:
-        return x
-    shape = ops.shape(x)
-    h, w = shape[1] // factor, shape[2] // factor
-    x = ops.reshape(x, (-1, h, factor, w, factor))
-    return ops.reshape(ops.transpose(x, (0, 1, 3, 2, 4)), (-1, h, w, factor * factor))
-
-
-def depth_to_space(x, factor: int):
-    """Inverse of :func:`space_to_depth`."""
-    if factor == 1:
-        return x
-    shape = ops.shape(x)
-    h, w = shape[1], shape[2]
-    x = ops.reshape(x, (-1, h, w, factor, factor))
-    return ops.reshape(ops.transpose(x, (0, 1, 3, 2, 4)), (-1, h * factor, w * factor, 1))
-
-
 @keras.saving.register_keras_serializable("rwnet")
 class Cdf97Analysis(keras.layers.Layer):
-    """Fixed ``levels``-level dyadic CDF 9/7 wavelet transform (lifting, symmetric ends),
+    """Fixed ``levels``-level dyadic CDF 9/7 wavelet transform (:func:`.wavelet.analysis`),
     laid out at ``1/2**levels`` resolution: ``(B, H, W, 1) -> (B, H/16, W/16, 256)`` for 4
     levels. Channel 0 is the coarsest LL band; then, from coarse to fine, each level's
     LH, HL and HH bands, finer bands split into polyphase channels (space-to-depth).
@@ -176,15 +115,7 @@ class Cdf97Analysis(keras.layers.Layer):
         self.levels = levels
 
     def call(self, x):
-        bands = []
-        ll = x
-        for level in range(self.levels):
-            low, high = lift97(ll, 2)
-            ll, hl = lift97(low, 1)
-            lh, hh = lift97(high, 1)
-            factor = 2 ** (self.levels - 1 - level)
-            bands = [space_to_depth(b, factor) for b in (lh, hl, hh)] + bands
-        return ops.concatenate([ll, *bands], axis=-1)
+        return wavelet.analysis(x, self.levels, ops)
 
     def compute_output_shape(self, shape):
         def shrink(n):
@@ -205,18 +136,7 @@ class Cdf97Synthesis(keras.layers.Layer):
         self.levels = levels
 
     def call(self, y):
-        ll, pos = y[..., :1], 1
-        for level in reversed(range(self.levels)):
-            factor = 2 ** (self.levels - 1 - level)
-            n = factor * factor
-            lh, hl, hh = (
-                depth_to_space(y[..., pos + i * n : pos + (i + 1) * n], factor) for i in range(3)
-            )
-            pos += 3 * n
-            low = unlift97(ll, hl, 1)
-            high = unlift97(lh, hh, 1)
-            ll = unlift97(low, high, 2)
-        return ll
+        return wavelet.synthesis(y, self.levels, ops)
 
     def compute_output_shape(self, shape):
         def grow(n):

@@ -313,3 +313,12 @@ def level_gains(model: RWNet) -> tuple[np.ndarray, np.ndarray]:
         gain = np.vstack([gain, gain[-1] ** 2 / gain[-2]])
         inv_gain = np.vstack([inv_gain, inv_gain[-1] ** 2 / inv_gain[-2]])
     return gain.astype(np.float32), inv_gain.astype(np.float32)
+
+
+def gates_closed(model: RWNet) -> bool:
+    """True when both learned branches are gated to exactly 0 and the path is the CDF 9/7
+    wavelet: the network then computes :mod:`.wavelet`'s transform, times the gains."""
+    return model.cfg.path == "cdf97" and all(
+        not np.any(part.get_layer("gate").alpha.numpy())
+        for part in (model.analysis, model.synthesis)
+    )

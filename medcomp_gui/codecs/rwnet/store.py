@@ -2,7 +2,10 @@
 
 A model is three files in one folder, named after its id (e.g. ``rwnet-v2``):
 
-- ``<id>.json``: :class:`~.model.RWNetConfig`, training summary, the files' sha256;
+- ``<id>.json``: :class:`~.model.RWNetConfig`, training summary, the files' sha256, and
+  for a network whose learned branches are gated shut (:func:`~.model.gates_closed`)
+  its per-level gains (``fixed_path``), with which the codec runs the fixed wavelet path
+  without TensorFlow;
 - ``<id>.weights.h5``: Keras weights (``model.save_weights``; no pickle, no Lambda);
 - ``<id>.tables.npz``: integer probability tables (:mod:`.tables`).
 
@@ -67,8 +70,48 @@ def export(model, folder: str | Path, summary: dict, frames: list, model_id: str
         "config": model.cfg.to_json(),
         "model_hash": digest,
         "training": summary,
+        **fixed_path_entry(model),
     }
     tmp["config"].write_text(json.dumps(config, indent=1) + "\n")
     for key in ("weights", "tables", "config"):
         os.replace(tmp[key], target[key])
     return digest
+
+
+def fixed_path_entry(model) -> dict:
+    """``{"fixed_path": {"gain": ..., "inv_gain": ...}}`` (float32 values, per level and
+    channel) when ``model``'s learned branches are gated shut, else ``{}``."""
+    from medcomp_gui.codecs.rwnet.model import gates_closed, level_gains
+
+    if not gates_closed(model):
+        return {}
+    gain, inv_gain = level_gains(model)
+    return {"fixed_path": {"gain": gain.tolist(), "inv_gain": inv_gain.tolist()}}
+
+
+def fixed_path_gains(meta: dict, levels: int, channels: int):
+    """(gain, inv_gain) float32 ``(levels, channels)`` from a model's json ``meta``, or
+    None when the model needs its network (no ``fixed_path`` entry)."""
+    import numpy as np
+
+    fixed = meta.get("fixed_path")
+    if fixed is None:
+        return None
+    gain = np.asarray(fixed["gain"], np.float32)
+    inv_gain = np.asarray(fixed["inv_gain"], np.float32)
+    if gain.shape != (levels, channels) or inv_gain.shape != (levels, channels):
+        raise ValueError("the fixed_path gains do not match the model's configuration")
+    if not (np.all(np.isfinite(gain)) and np.all(np.isfinite(inv_gain))):
+        raise ValueError("the fixed_path gains are not finite")
+    return gain, inv_gain
+
+
+def load_network(folder: str | Path, model_id: str = MODEL_ID):
+    """The :class:`~.model.RWNet` of the model in ``folder``, weights loaded (TensorFlow)."""
+    from medcomp_gui.codecs.rwnet.model import RWNet, RWNetConfig
+
+    files = paths(folder, model_id)
+    meta = json.loads(files["config"].read_text())
+    net = RWNet(RWNetConfig.from_json(meta["config"]))
+    net.load_weights(files["weights"])
+    return net

@@ -64,6 +64,25 @@ def test_registry_and_codec_module_do_not_import_tensorflow() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_shipped_model_codes_without_tensorflow() -> None:
+    # its learned branches are gated shut: the fixed wavelet path runs with NumPy
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from medcomp_gui import api\n"
+        "from medcomp_gui.imaging.image import MedicalImage\n"
+        "x = (np.arange(48 * 40).reshape(48, 40) % 4096).astype(np.uint16)\n"
+        "image = MedicalImage(x, 12)\n"
+        "back = api.decompress(api.compress(image, 'rwnet', quality=6))\n"
+        "assert back.pixels.shape == (48, 40)\n"
+        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("shape", "bits", "signed"),
     [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from reference_images import phantom
@@ -103,7 +105,7 @@ def test_rdoq_saves_bits_for_little_distortion_and_decodes(model) -> None:
         return float(((model.decode_frame(q, level) - x) ** 2).sum())
 
     # the exchange follows the training objective: bits + lambda * SSE goes down
-    lam = model.net.cfg.lambdas[level]
+    lam = model.lambdas[level]
     assert 8 * len(tuned) + lam * sse(optimised) < 8 * len(plain) + lam * sse(rounded)
 
 
@@ -132,15 +134,59 @@ def test_balanced_gains_give_every_channel_the_same_image_domain_step() -> None:
 
 
 def test_loaded_transforms_equal_the_full_network(model) -> None:
-    # with closed gates the codec runs the fixed path alone: it must give the same values
+    # the shipped model's branches are gated shut: the codec runs the fixed path with
+    # NumPy and the gains from its json; it must give the network's values exactly
     from keras import ops
 
-    from medcomp_gui.codecs.rwnet.model import level_gains
+    from medcomp_gui.codecs.rwnet import store
+    from medcomp_gui.codecs.rwnet.model import gates_closed, level_gains
 
-    gains, inv_gains = level_gains(model.net)
+    net = store.load_network(store.default_dir())
+    assert gates_closed(net)
+    gains, inv_gains = level_gains(net)
+    meta = json.loads(store.paths(store.default_dir())["config"].read_text())
+    stored = store.fixed_path_gains(meta, *gains.shape)
+    np.testing.assert_array_equal(stored[0], gains)
+    np.testing.assert_array_equal(stored[1], inv_gains)
     x = phantom((64, 48), 12, False, seed=5).astype(np.float32)[None, :, :, None] / 4095 - 0.5
-    full = ops.convert_to_numpy(model.net.analysis(x))[0] * gains[2]
-    np.testing.assert_allclose(np.asarray(model.analysis(x, 2))[0], full, rtol=0, atol=1e-5)
+    full = ops.convert_to_numpy(net.analysis(x))[0] * gains[2]
+    np.testing.assert_array_equal(np.asarray(model.analysis(x, 2))[0], full)
     y = np.rint(full)[None]
-    back = ops.convert_to_numpy(model.net.synthesis(y * inv_gains[2]))
+    back = ops.convert_to_numpy(net.synthesis(y * inv_gains[2]))
     np.testing.assert_allclose(np.asarray(model.synthesis(y, 2)), back, rtol=0, atol=1e-6)
+
+
+def test_open_gates_are_not_exported_as_the_fixed_path() -> None:
+    from medcomp_gui.codecs.rwnet import store
+    from medcomp_gui.codecs.rwnet.model import RWNet, RWNetConfig
+
+    net = RWNet(RWNetConfig())
+    assert "fixed_path" in store.fixed_path_entry(net)
+    gate = net.synthesis.get_layer("gate")
+    gate.alpha.assign(np.full(gate.alpha.shape, 0.01, np.float32))
+    assert store.fixed_path_entry(net) == {}
+
+
+def test_fixed_path_gains_of_the_wrong_shape_are_refused() -> None:
+    from medcomp_gui.codecs.rwnet import store
+
+    meta = {"fixed_path": {"gain": [[1.0, 2.0]], "inv_gain": [[1.0, 0.5]]}}
+    assert store.fixed_path_gains({}, 1, 2) is None
+    assert store.fixed_path_gains(meta, 1, 2)[0].dtype == np.float32
+    with pytest.raises(ValueError, match="do not match"):
+        store.fixed_path_gains(meta, 10, 256)
+
+
+def test_numpy_and_keras_wavelets_agree_exactly() -> None:
+    from keras import ops
+
+    from medcomp_gui.codecs.rwnet import wavelet
+    from medcomp_gui.codecs.rwnet.layers import Cdf97Analysis, Cdf97Synthesis
+
+    x = np.random.default_rng(3).random((1, 80, 48, 1), dtype=np.float32) - 0.5
+    y = wavelet.analysis(x, 4, np)
+    np.testing.assert_array_equal(y, ops.convert_to_numpy(Cdf97Analysis(4)(x)))
+    y = y * np.float32(1.7)
+    np.testing.assert_array_equal(
+        wavelet.synthesis(y, 4, np), ops.convert_to_numpy(Cdf97Synthesis(4)(y))
+    )
