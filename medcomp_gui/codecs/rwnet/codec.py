@@ -3,10 +3,18 @@
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 1), all little-endian::
+Payload (version 2), all little-endian::
 
     b"RWN" u8 version | u8 quality | u8 0 | u16 latent channels | u32 frames | u32 rows
-    | u32 cols | per frame: u32 length, frame stream (:mod:`.entropy`)
+    | u32 cols | per frame: u32 length, frame
+
+    frame: u16 group mask | u8 table level of each group in the mask
+           | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets] | frame stream (:mod:`.entropy`)
+
+The side information of a frame: the groups (:func:`~.tables.channel_groups`) coded with
+another level's tables (:func:`~.entropy.choose_table_levels`), and the reconstruction
+offsets of the detail bands (:func:`reconstruction_offsets`). Version 1 payloads (frame
+= frame stream alone: own tables, no offsets) still decode.
 
 ``Encoded.extra``: ``model_id``, ``model_hash``, ``normalisation`` (per frame ``low`` and
 ``high``, in unsigned stored units: ``x = (v - low) / (high - low) - 0.5``).
@@ -37,11 +45,17 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 10
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
 _U32 = struct.Struct("<I")
+_MASK = struct.Struct("<H")
+#: reconstruction offsets per frame: per detail level (coarse to fine), for |value| = 1
+#: and for |value| >= 2, in units of 1/OFFSET_UNIT of a quantisation step
+OFFSETS = 8
+OFFSET_UNIT = 128
 STRIDE = 16
 #: levels of the fixed wavelet path (4**4 = 256 latent channels, 1/16 resolution)
 WAVELET_LEVELS = 4
@@ -58,17 +72,114 @@ class LoadedModel:
     analysis: Any
     synthesis: Any
 
-    def encode_frame(self, x: np.ndarray, level: int) -> np.ndarray:
-        """int32 latent ``(rows/16, cols/16, channels)`` of ``x`` ``(rows, cols)`` (padded),
-        quantised by rate-distortion optimisation (:mod:`.rdoq`)."""
-        from medcomp_gui.codecs.rwnet import rdoq
+    def encode_frame(self, x: np.ndarray, level: int) -> bytes:
+        """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded)."""
+        from medcomp_gui.codecs.rwnet import entropy, rdoq
 
-        y = self.analysis(x[np.newaxis, :, :, np.newaxis], level)
-        return rdoq.optimise(np.asarray(y)[0], self.tables, level)
+        y = np.asarray(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
+        symbols = rdoq.optimise(y, self.tables, level)
+        chosen = entropy.choose_table_levels(symbols, self.tables, level)
+        if np.any(chosen != level):  # quantise again, counting bits with those tables
+            symbols = rdoq.optimise(y, self.tables, level, chosen)
+            chosen = entropy.choose_table_levels(symbols, self.tables, level)
+        offsets = reconstruction_offsets(y, symbols, self.tables.rdo_weights[level])
+        stream = entropy.encode_latent(symbols, self.tables, level, chosen)
+        return _side(chosen, level, offsets) + stream
 
-    def decode_frame(self, symbols: np.ndarray, level: int) -> np.ndarray:
-        x = self.synthesis(symbols[np.newaxis].astype(np.float32), level)
+    def decode_frame(self, frame: bytes, level: int, h: int, w: int, version: int) -> np.ndarray:
+        """Inverse of :func:`encode_frame` (padded size; ``h``, ``w``: latent size)."""
+        from medcomp_gui.codecs.rwnet import entropy
+
+        chosen, offsets, stream = _read_side(frame, level, self.tables.levels, version)
+        symbols = entropy.decode_latent(stream, self.tables, level, h, w, chosen)
+        return self.reconstruct(symbols, level, offsets)
+
+    def reconstruct(
+        self, symbols: np.ndarray, level: int, offsets: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The image ``(rows, cols)`` (padded) of an integer latent."""
+        y = symbols.astype(np.float32)
+        if offsets is not None:
+            y += np.sign(y) * _offset_grid(symbols, offsets)
+        x = self.synthesis(y[np.newaxis], level)
         return np.asarray(x)[0, :, :, 0]
+
+
+def _offset_index(symbols: np.ndarray) -> np.ndarray:
+    """int64 index into the offsets of each value of a latent; -1: none (DC, zeros)."""
+    from medcomp_gui.codecs.rwnet.tables import channel_groups
+
+    depth = (channel_groups(symbols.shape[-1]) - 2) // 3  # 0 coarsest .. 3 finest; DC -1
+    index = 2 * depth[None, None, :] + (np.abs(symbols) >= 2)
+    return np.where((symbols != 0) & (depth[None, None, :] >= 0), index, -1)
+
+
+def _offset_grid(symbols: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    index = _offset_index(symbols)
+    table = np.append(offsets.astype(np.float32) / OFFSET_UNIT, np.float32(0))
+    return table[index]  # index -1 reads the appended 0
+
+
+def reconstruction_offsets(
+    y: np.ndarray, symbols: np.ndarray, weights: np.ndarray
+) -> np.ndarray | None:
+    """int8 ``(OFFSETS,)``: for each detail level and magnitude (1, or 2 and more), how far
+    beyond its integer the decoder should put a nonzero value (in 1/``OFFSET_UNIT``
+    steps): the mean of the encoder's ``(y - q) * sign(q)`` there — the centroid of the
+    values quantised to ``q`` (rounding towards zero by :mod:`.rdoq` leaves them
+    beyond ``q``; a peaked density, short of it). ``None`` when the distortion saved,
+    in bits (``weights``: the level's bits per squared latent error, :mod:`.rdoq`), is
+    less than the offsets' side information."""
+    index = _offset_index(symbols).reshape(-1, symbols.shape[-1])
+    err = ((y - symbols) * np.sign(symbols)).reshape(index.shape).astype(np.float64)
+    weight = np.broadcast_to(np.asarray(weights, np.float64)[None, :], index.shape)
+    offsets = np.zeros(OFFSETS, np.int8)
+    saved = 0.0
+    for i in range(OFFSETS):
+        here = index == i
+        if not here.any():
+            continue
+        delta = np.clip(np.rint(err[here].mean() * OFFSET_UNIT), -127, 127) / OFFSET_UNIT
+        offsets[i] = int(delta * OFFSET_UNIT)
+        e, w = err[here], weight[here]
+        saved += float((w * (e**2 - (e - delta) ** 2)).sum())
+    return offsets if saved > 8 * (OFFSETS + 1) else None
+
+
+def _side(chosen: np.ndarray, level: int, offsets: np.ndarray | None) -> bytes:
+    groups = [g for g in range(chosen.size) if chosen[g] != level]
+    mask = sum(1 << g for g in groups)
+    side = _MASK.pack(mask) + bytes(int(chosen[g]) for g in groups)
+    if offsets is None:
+        return side + b"\x00"
+    return side + bytes([OFFSETS]) + offsets.astype(np.int8).tobytes()
+
+
+def _read_side(
+    frame: bytes, level: int, levels: int, version: int
+) -> tuple[np.ndarray | None, np.ndarray | None, bytes]:
+    """(table levels, offsets, frame stream) of a frame; version 1 frames have no side."""
+    from medcomp_gui.codecs.rwnet.tables import GROUPS
+
+    if version == 1:
+        return None, None, frame
+    if len(frame) < _MASK.size:
+        raise CodecError("RWNet frame truncated")
+    (mask,) = _MASK.unpack_from(frame)
+    groups = [g for g in range(16) if mask >> g & 1]
+    pos = _MASK.size + len(groups)
+    if (groups and groups[-1] >= GROUPS) or len(frame) < pos + 1:
+        raise CodecError("RWNet frame side information damaged")
+    chosen = np.full(GROUPS, level, np.int64)
+    chosen[groups] = list(frame[_MASK.size : pos])
+    if chosen.max() >= levels:
+        raise CodecError("RWNet frame names tables of a level this model lacks")
+    count = frame[pos]
+    pos += 1
+    if count not in (0, OFFSETS) or len(frame) < pos + count:
+        raise CodecError("RWNet frame side information damaged")
+    offsets = np.frombuffer(frame, np.int8, count, pos) if count else None
+    return chosen, offsets, frame[pos + count :]
 
 
 _LOCK = threading.Lock()
@@ -193,8 +304,7 @@ class RWNetCodec:
             high = max(high, low + 1)
             x = (values - low) / (high - low) - 0.5
             x = np.pad(x, ((0, -rows % STRIDE), (0, -cols % STRIDE)), mode="symmetric")
-            symbols = model.encode_frame(x, level)
-            streams.append(_entropy().encode_latent(symbols, model.tables, level))
+            streams.append(model.encode_frame(x, level))
             lows.append(low)
             highs.append(high)
         head = _HEAD.pack(
@@ -213,25 +323,18 @@ class RWNetCodec:
         _check_model(info.extra, model)
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
         rows, cols = info.shape[-2:]
-        level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
+        version, level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
         lows, highs = _normalisation(info.extra, n_frames, info.bits_stored)
         h, w = -(-rows // STRIDE), -(-cols // STRIDE)
         peak = (1 << info.bits_stored) - 1
         frames = []
         for stream, low, high in zip(streams, lows, highs, strict=True):
-            symbols = _entropy().decode_latent(stream, model.tables, level, h, w)
-            x = model.decode_frame(symbols, level)[:rows, :cols]
+            x = model.decode_frame(stream, level, h, w, version)[:rows, :cols]
             values = np.rint((x + 0.5) * (high - low) + low)
             values = np.clip(values, max(low, 0), min(high, peak)).astype(np.int32)
             frames.append(from_unsigned(values, info.dtype, info.bits_stored))
         out = np.stack(frames)
         return out if len(info.shape) == 3 else out[0]
-
-
-def _entropy():
-    from medcomp_gui.codecs.rwnet import entropy
-
-    return entropy
 
 
 def _check_model(extra: dict, model: LoadedModel) -> None:
@@ -262,15 +365,16 @@ def _normalisation(extra: dict, n_frames: int, bits_stored: int) -> tuple[list[i
 
 def _split(
     payload: bytes, n_frames: int, rows: int, cols: int, channels: int
-) -> tuple[int, list[bytes]]:
-    """(0-based level, frame streams), every header field checked before any allocation."""
+) -> tuple[int, int, list[bytes]]:
+    """(payload version, 0-based level, frames), every header field checked before any
+    allocation."""
     if len(payload) < _HEAD.size:
         raise CodecError("RWNet payload truncated")
     magic, version, quality, _, latent, frames, p_rows, p_cols = _HEAD.unpack_from(payload)
     if magic != MAGIC:
         raise CodecError("not an RWNet payload")
-    if version != VERSION:
-        raise CodecError(f"RWNet payload version {version}; this version reads {VERSION}")
+    if version not in READABLE:
+        raise CodecError(f"RWNet payload version {version}; this version reads {READABLE}")
     if not 1 <= quality <= LEVELS or latent != channels:
         raise CodecError("RWNet payload has an invalid quality or channel count")
     if (frames, p_rows, p_cols) != (n_frames, rows, cols):
@@ -287,4 +391,4 @@ def _split(
         pos += length
     if pos != len(payload):
         raise CodecError("RWNet payload has trailing bytes")
-    return quality - 1, streams
+    return version, quality - 1, streams

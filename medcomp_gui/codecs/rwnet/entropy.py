@@ -6,6 +6,11 @@ prediction residual, see :mod:`.tables`) and each (class, context bin) pair, the
 of that channel at the positions of that pair, each group with the fixed categorical
 model of its table. A value's context bin comes from channels decoded before it. At
 positions of class 0 only the DC is coded (every other residual is 0 there).
+Each group of the latent (:func:`~.tables.channel_groups`: the classes, the DC, each
+band) may take its tables from another quality level than the frame's own
+(``table_levels``): the encoder picks, per group, the level whose tables code that
+image's values in the fewest bits (:func:`choose_table_levels`; a forward-adaptive
+choice of scale, carried in the frame's side information, :mod:`.codec`).
 Values outside a table are coded as its escape symbol and stored after the ANS words as
 zigzag LEB128 varints (1-5 bytes), so any int32 value can be coded. Both directions
 depend only on the integer tables and the symbols.
@@ -22,8 +27,11 @@ import numpy as np
 from medcomp_gui.codecs.rwnet.tables import (
     BINS,
     CLASSES,
+    GROUPS,
+    TOTAL,
     Tables,
     activity_classes,
+    channel_groups,
     class_context,
     context_bins,
     from_residual,
@@ -55,33 +63,108 @@ def _groups(classes: np.ndarray, bins: np.ndarray) -> list[tuple[int, int, np.nd
     ]
 
 
-def encode_latent(symbols: np.ndarray, tables: Tables, level: int) -> bytes:
-    """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``."""
-    import constriction
+def default_levels(level: int) -> np.ndarray:
+    """Every group with the tables of the frame's own ``level``."""
+    return np.full(GROUPS, level, np.int64)
 
+
+def _table_levels(tables: Tables, level: int, table_levels: np.ndarray | None) -> np.ndarray:
+    """int64 ``(channels + 1,)``: the table level of the classes (first), then of each
+    channel."""
+    chosen = default_levels(level) if table_levels is None else np.asarray(table_levels)
+    if chosen.shape != (GROUPS,) or chosen.min() < 0 or chosen.max() >= tables.levels:
+        raise CodecError("RWNet table levels out of range")
+    return np.concatenate([[chosen[0]], chosen[channel_groups(tables.channels)]]).astype(np.int64)
+
+
+def _layout(symbols: np.ndarray, tables: Tables, level: int):
+    """(channel-major residuals, classes, positions coded per channel) of a latent."""
     h, w, channels = symbols.shape
     residual = to_residual(symbols, tables.ac_coeffs[level])
     classes = activity_classes(residual).reshape(-1)
     by_channel = np.ascontiguousarray(residual.reshape(-1, channels).T)
     busy = np.nonzero(classes)[0]  # class 0: every value but the DC is 0, nothing to code
+    every = np.arange(classes.size)
+    return by_channel, classes, [every if c == 0 else busy for c in range(channels)]
+
+
+def choose_table_levels(
+    symbols: np.ndarray, tables: Tables, level: int, spread: int = 3
+) -> np.ndarray:
+    """int64 ``(GROUPS,)``: for each group, the level within ``spread`` of ``level`` whose
+    tables code ``symbols`` in the fewest bits (ideal code lengths of the very tables the
+    coder uses); a group keeps ``level`` unless another saves more than its side
+    information (:data:`SIDE_BITS`)."""
+    h, w, channels = symbols.shape
+    by_channel, classes, where = _layout(symbols, tables, level)
+    candidates = range(max(level - spread, 0), min(level + spread + 1, tables.levels))
+    bits = np.zeros((tables.levels, GROUPS))
+    contexts = class_context(classes.reshape(h, w)).reshape(-1)
+    groups = channel_groups(channels)
+    for q in candidates:
+        bits[q, 0] = -np.log2(tables.class_pmf[q][contexts, classes] / TOTAL).sum()
+    for c in range(channels):
+        if where[c].size == 0:
+            continue
+        key = classes[where[c]] * BINS + context_bins(by_channel, tables.neighbours[c], where[c])
+        for q in candidates:
+            bits[q, groups[c]] += code_lengths(tables, q, c, key, by_channel[c, where[c]]).sum()
+    chosen = default_levels(level)
+    for g in range(GROUPS):
+        best = min(candidates, key=lambda q: bits[q, g])
+        if bits[best, g] + SIDE_BITS < bits[level, g]:
+            chosen[g] = best
+    return chosen
+
+
+#: bits of side information for one group coded with another level's tables
+SIDE_BITS = 8
+#: bits charged for an escaped value (besides its escape symbol)
+ESCAPE_BITS = 32
+
+
+def code_lengths(tables: Tables, level: int, channel: int, key: np.ndarray, values: np.ndarray):
+    """Bits of ``values`` (residuals) of ``channel`` whose (class, bin) is ``key``, with
+    the tables of ``level``; an escaped value costs its symbol plus ``ESCAPE_BITS``."""
+    index = (level, slice(None), channel, slice(None))
+    low = tables.low[index].reshape(-1)[key]
+    length = tables.length[index].reshape(-1)[key]
+    offset = tables.offset[index].reshape(-1)[key]
+    pos = values - low
+    outside = (pos < 0) | (pos >= length)
+    pos = np.where(outside, length, pos)
+    counts = tables.pmf[offset + pos].astype(np.float64)
+    return -np.log2(counts / TOTAL) + ESCAPE_BITS * outside
+
+
+def encode_latent(
+    symbols: np.ndarray, tables: Tables, level: int, table_levels: np.ndarray | None = None
+) -> bytes:
+    """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``,
+    each group coded with the tables of its ``table_levels`` (default: ``level``)."""
+    import constriction
+
+    h, w, channels = symbols.shape
+    lv = _table_levels(tables, level, table_levels)
+    by_channel, classes, where_of = _layout(symbols, tables, level)
     coded, escapes = [], []  # in decoding order
     for c in range(channels):
-        where_c = np.arange(classes.size) if c == 0 else busy
+        where_c, t = where_of[c], int(lv[c + 1])
         bins = context_bins(by_channel, tables.neighbours[c], where_c)
         for k, b, group in _groups(classes[where_c], bins):
             where = where_c[group]
-            low, length = int(tables.low[level, k, c, b]), int(tables.length[level, k, c, b])
+            low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
             values = by_channel[c, where]
             index = values.astype(np.int64) - low
             outside = (index < 0) | (index >= length)
             escapes.append(values[outside].astype(np.int32))
             index[outside] = length
-            coded.append((index.astype(np.int32), tables.model(level, k, c, b)))
+            coded.append((index.astype(np.int32), tables.model(t, k, c, b)))
     coder = constriction.stream.stack.AnsCoder()
     for index, model in reversed(coded):  # a stack: what is coded last is read first
         coder.encode_reverse(index, model)
     contexts = class_context(classes.reshape(h, w)).reshape(-1)
-    coder.encode_reverse(classes, _family(), tables.class_probabilities(level, contexts))
+    coder.encode_reverse(classes, _family(), tables.class_probabilities(int(lv[0]), contexts))
     words = coder.get_compressed().astype("<u4")
     escaped = np.concatenate(escapes) if escapes else np.zeros(0, np.int64)
     return _HEAD.pack(words.size, escaped.size) + words.tobytes() + _varints(escaped)
@@ -115,10 +198,18 @@ def _read_varints(data: bytes, count: int) -> np.ndarray:
     return np.array(values, np.int64)
 
 
-def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np.ndarray:
+def decode_latent(
+    data: bytes,
+    tables: Tables,
+    level: int,
+    h: int,
+    w: int,
+    table_levels: np.ndarray | None = None,
+) -> np.ndarray:
     """Inverse of :func:`encode_latent`; CodecError for a damaged stream."""
     import constriction
 
+    lv = _table_levels(tables, level, table_levels)
     if len(data) < _HEAD.size:
         raise CodecError("RWNet frame stream truncated")
     n_words, n_escapes = _HEAD.unpack_from(data)
@@ -134,17 +225,17 @@ def decode_latent(data: bytes, tables: Tables, level: int, h: int, w: int) -> np
         grid = np.zeros((h, w), np.int32)
         for i in range(h):
             contexts = class_context(grid[max(i - 1, 0) : i + 1])[-1] if i else np.full(w, CLASSES)
-            probs = tables.class_probabilities(level, contexts)
+            probs = tables.class_probabilities(int(lv[0]), contexts)
             grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
         classes = grid.reshape(-1).astype(np.int64)
         busy = np.nonzero(classes)[0]
         for c in range(tables.channels):
-            where_c = np.arange(classes.size) if c == 0 else busy
+            where_c, t = (np.arange(classes.size) if c == 0 else busy), int(lv[c + 1])
             bins = context_bins(by_channel, tables.neighbours[c], where_c)
             for k, b, group in _groups(classes[where_c], bins):
                 where = where_c[group]
-                low, length = int(tables.low[level, k, c, b]), int(tables.length[level, k, c, b])
-                model = tables.model(level, k, c, b)
+                low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
+                model = tables.model(t, k, c, b)
                 index = np.asarray(coder.decode(model, where.size), np.int64)
                 values = index + low
                 outside = index == length

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from medcomp_gui.codecs.rwnet.entropy import code_lengths, default_levels
 from medcomp_gui.codecs.rwnet.tables import (
     BINS,
-    TOTAL,
     Tables,
     activity_classes,
+    channel_groups,
     context_bins,
     to_residual,
 )
 
-#: bits charged for an escaped value (the escape symbol is charged separately)
-ESCAPE_BITS = 32
 ROUNDS = 2
 
 
@@ -41,24 +40,16 @@ def distortion_weights(
     return np.asarray(lam, np.float64)[:, None] * scale**2
 
 
-def _bits(tables: Tables, level: int, channel: int, key: np.ndarray, values: np.ndarray):
-    """Code length in bits of ``values`` of ``channel`` whose (class, bin) is ``key``."""
-    index = (level, slice(None), channel, slice(None))
-    low = tables.low[index].reshape(-1)[key]
-    length = tables.length[index].reshape(-1)[key]
-    offset = tables.offset[index].reshape(-1)[key]
-    pos = values - low
-    outside = (pos < 0) | (pos >= length)
-    pos = np.where(outside, length, pos)
-    counts = tables.pmf[offset + pos].astype(np.float64)
-    return -np.log2(counts / TOTAL) + ESCAPE_BITS * outside
-
-
-def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
-    """int32 latent ``(h, w, channels)`` for the scaled, unrounded latent ``y``."""
+def optimise(
+    y: np.ndarray, tables: Tables, level: int, table_levels: np.ndarray | None = None
+) -> np.ndarray:
+    """int32 latent ``(h, w, channels)`` for the scaled, unrounded latent ``y``, its bits
+    counted with the tables the coder will use (``table_levels``, :mod:`.entropy`)."""
     q = np.rint(y).astype(np.int64)
     h, w, channels = q.shape
     weights = tables.rdo_weights[level]
+    chosen = default_levels(level) if table_levels is None else np.asarray(table_levels)
+    table_of = chosen[channel_groups(channels)]
     target = np.ascontiguousarray(y.reshape(-1, channels).T, np.float64)  # channel-major
     for _ in range(ROUNDS):
         residual = to_residual(q.reshape(h, w, channels), tables.ac_coeffs[level])
@@ -75,7 +66,7 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
             candidates = (now, now - np.sign(now), np.zeros_like(now))
             costs = np.stack(
                 [
-                    _bits(tables, level, c, key, v - pred)
+                    code_lengths(tables, int(table_of[c]), c, key, v - pred)
                     + weights[c] * (target[c, where] - v) ** 2
                     for v in candidates
                 ]

@@ -190,6 +190,26 @@ def dyadic_neighbours(levels: int = 4) -> np.ndarray:
     return out
 
 
+#: groups of the latent whose tables an encoder may take from another level
+#: (:func:`channel_groups`): 0 the activity classes, 1 the DC, then each level's LH, HL
+#: and HH bands from coarse to fine
+GROUPS = 14
+
+
+def channel_groups(channels: int) -> np.ndarray:
+    """int64 ``(channels,)``: the group (1..``GROUPS - 1``) of each channel of the dyadic
+    4-level layout (:func:`dyadic_neighbours`); other layouts: 1 for every channel."""
+    if channels != 4**4:
+        return np.ones(channels, np.int64)
+    groups, start = np.ones(channels, np.int64), 1
+    for depth in range(1, 5):
+        size = 4 ** (depth - 1)
+        for band in range(3):
+            groups[start : start + size] = 2 + 3 * (depth - 1) + band
+            start += size
+    return groups
+
+
 def context_bins(
     by_channel: np.ndarray, neighbours: np.ndarray, where: np.ndarray | None = None
 ) -> np.ndarray:

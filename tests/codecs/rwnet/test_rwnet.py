@@ -205,14 +205,23 @@ def golden_image() -> MedicalImage:
     return MedicalImage(phantom((32, 32), 12, False, seed=11), 12, modality="MR")
 
 
+def _frame(payload: bytes, model):
+    """(version, level, table levels, offsets, frame stream) of a one-frame 32 x 32 payload."""
+    from medcomp_gui.codecs.rwnet.codec import _read_side, _split
+
+    version, level, frames = _split(payload, 1, 32, 32, model.tables.channels)
+    chosen, offsets, stream = _read_side(frames[0], level, model.tables.levels, version)
+    return version, level, chosen, offsets, stream
+
+
 def _regenerate(codec) -> None:
     from medcomp_gui.codecs.rwnet import entropy
-    from medcomp_gui.codecs.rwnet.codec import _split, load_model
+    from medcomp_gui.codecs.rwnet.codec import load_model
 
     image = golden_image()
     enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
-    level, streams = _split(enc.payload, 1, 32, 32, load_model().tables.channels)
-    latents = entropy.decode_latent(streams[0], load_model().tables, level, 2, 2)
+    _, level, chosen, _, stream = _frame(enc.payload, load_model())
+    latents = entropy.decode_latent(stream, load_model().tables, level, 2, 2, chosen)
     GOLDEN.mkdir(exist_ok=True)
     (GOLDEN / "golden.rwnet").write_bytes(enc.payload)
     (GOLDEN / "golden.json").write_text(
@@ -225,27 +234,31 @@ def _regenerate(codec) -> None:
     np.save(GOLDEN / "reconstruction.npy", out)
 
 
-def test_golden_file(codec) -> None:
+@pytest.mark.parametrize("folder", [GOLDEN, GOLDEN / "v1"], ids=["current", "version-1"])
+def test_golden_file(codec, folder) -> None:
+    # the current format's file, and one of payload version 1 (no side information),
+    # which this version must still decode
     from medcomp_gui.codecs.rwnet import entropy
-    from medcomp_gui.codecs.rwnet.codec import _split, load_model
+    from medcomp_gui.codecs.rwnet.codec import VERSION, load_model
 
-    if os.environ.get("MEDCOMP_REGEN_GOLDEN") == "1":
+    if folder == GOLDEN and os.environ.get("MEDCOMP_REGEN_GOLDEN") == "1":
         _regenerate(codec)
-    meta = json.loads((GOLDEN / "golden.json").read_text())
+    meta = json.loads((folder / "golden.json").read_text())
     model = load_model()
     assert meta["extra"]["model_hash"] == model.model_hash, (
         "golden file made with other weights: rerun with MEDCOMP_REGEN_GOLDEN=1 and commit it"
     )
-    payload = (GOLDEN / "golden.rwnet").read_bytes()
-    latents = np.load(GOLDEN / "latents.npy")
-    level, streams = _split(payload, 1, 32, 32, model.tables.channels)
+    payload = (folder / "golden.rwnet").read_bytes()
+    latents = np.load(folder / "latents.npy")
+    version, level, chosen, _, stream = _frame(payload, model)
+    assert version == (VERSION if folder == GOLDEN else 1)
     assert level == GOLDEN_QUALITY - 1
-    decoded = entropy.decode_latent(streams[0], model.tables, level, 2, 2)
+    decoded = entropy.decode_latent(stream, model.tables, level, 2, 2, chosen)
     np.testing.assert_array_equal(decoded, latents)
-    assert entropy.encode_latent(latents.astype(np.int32), model.tables, level) == streams[0]
+    assert entropy.encode_latent(latents.astype(np.int32), model.tables, level, chosen) == stream
     info = PayloadInfo((32, 32), np.dtype(np.uint16), 12, meta["params"], meta["extra"])
     out = codec.decode(payload, info)
-    expected = np.load(GOLDEN / "reconstruction.npy")
+    expected = np.load(folder / "reconstruction.npy")
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
 
 

@@ -102,7 +102,7 @@ def test_rdoq_saves_bits_for_little_distortion_and_decodes(model) -> None:
     )
 
     def sse(q):
-        return float(((model.decode_frame(q, level) - x) ** 2).sum())
+        return float(((model.reconstruct(q, level) - x) ** 2).sum())
 
     # the exchange follows the training objective: bits + lambda * SSE goes down
     lam = model.lambdas[level]
@@ -190,3 +190,66 @@ def test_numpy_and_keras_wavelets_agree_exactly() -> None:
     np.testing.assert_array_equal(
         wavelet.synthesis(y, 4, np), ops.convert_to_numpy(Cdf97Synthesis(4)(y))
     )
+
+
+def test_groups_may_use_other_levels_tables_and_the_choice_saves_bits(model) -> None:
+    from medcomp_gui.codecs.rwnet import entropy
+    from medcomp_gui.codecs.rwnet.tables import GROUPS
+
+    tables, level = model.tables, 4
+    x = phantom((128, 96), 12, False, seed=9).astype(np.float32) / 4095 - 0.5
+    q = np.asarray(model.analysis(x[None, :, :, None], 1))[0]  # a coarser level's latent
+    symbols = np.rint(q).astype(np.int32)
+    forced = np.arange(GROUPS) % tables.levels
+    data = entropy.encode_latent(symbols, tables, level, forced)
+    np.testing.assert_array_equal(entropy.decode_latent(data, tables, level, 8, 6, forced), symbols)
+    assert data != entropy.encode_latent(symbols, tables, level)
+    chosen = entropy.choose_table_levels(symbols, tables, level)
+    assert np.any(chosen != level)  # the latent is another level's: its tables fit better
+    assert len(entropy.encode_latent(symbols, tables, level, chosen)) < len(
+        entropy.encode_latent(symbols, tables, level)
+    )
+    with pytest.raises(Exception, match="table levels"):
+        entropy.encode_latent(symbols, tables, level, np.full(GROUPS, tables.levels))
+
+
+def test_reconstruction_offsets_are_the_centroids_and_are_applied(model) -> None:
+    from medcomp_gui.codecs.rwnet.codec import OFFSET_UNIT, reconstruction_offsets
+
+    rng = np.random.default_rng(4)
+    y = rng.laplace(0, 0.8, (6, 5, 256)).astype(np.float32)
+    y[..., 0] = 3.0
+    symbols = np.rint(y).astype(np.int32)
+    offsets = reconstruction_offsets(y, symbols, np.full(256, 50.0))
+    assert offsets is not None and offsets.dtype == np.int8
+    finest_ones = (np.abs(symbols) == 1) & (np.arange(256) >= 64)
+    centroid = ((y - symbols) * np.sign(symbols))[finest_ones].mean()
+    assert offsets[6] == round(centroid * OFFSET_UNIT) and offsets[6] < 0  # Laplace: inward
+    assert reconstruction_offsets(y, symbols, np.full(256, 1e-6)) is None  # not worth it
+    fine = np.where(np.arange(256) >= 64, symbols, 0)  # finest level only: offsets 6 and 7
+    fine[..., 0] = symbols[..., 0]
+    step = np.where(np.abs(fine) >= 2, offsets[7], offsets[6]) / OFFSET_UNIT
+    expected = model.reconstruct((fine + np.sign(fine) * step * (np.arange(256) > 0)), 3)
+    moved = model.reconstruct(fine, 3, offsets)
+    assert np.abs(moved - model.reconstruct(fine, 3)).max() > 1e-4
+    np.testing.assert_allclose(moved, expected, rtol=0, atol=1e-6)
+
+
+def test_side_information_damage_is_a_codec_error() -> None:
+    from medcomp_gui.codecs.rwnet.codec import OFFSETS, _read_side
+    from medcomp_gui.errors import CodecError
+
+    good = (1 << 3).to_bytes(2, "little") + bytes([7, OFFSETS]) + bytes(OFFSETS) + b"stream"
+    chosen, offsets, stream = _read_side(good, 2, 10, 2)
+    assert chosen[3] == 7 and (chosen == 2).sum() == chosen.size - 1
+    assert offsets is not None and stream == b"stream"
+    for bad in (
+        good[:1],
+        (1 << 15).to_bytes(2, "little") + bytes([1, 0]),  # no such group
+        good[:2] + bytes([10]) + good[3:],  # no such level
+        good[:3] + bytes([3]) + good[4:],  # offsets of another count
+        good[:6],  # offsets truncated
+    ):
+        with pytest.raises(CodecError):
+            _read_side(bad, 2, 10, 2)
+    assert _read_side(b"abc", 2, 10, 1) == (None, None, b"abc")
