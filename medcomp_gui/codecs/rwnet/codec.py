@@ -13,8 +13,8 @@ Payload (version 2), all little-endian::
 
 The side information of a frame: the groups (:func:`~.tables.channel_groups`) coded with
 another level's tables (:func:`~.entropy.choose_table_levels`), and the reconstruction
-offsets of the detail bands (:func:`reconstruction_offsets`). Version 1 payloads (frame
-= frame stream alone: own tables, no offsets) still decode.
+offsets of the detail bands (:func:`reconstruction_offsets`). (Version 1, without side
+information, was only ever written with the model rwnet-v2, which this one replaces.)
 
 ``Encoded.extra``: ``model_id``, ``model_hash``, ``normalisation`` (per frame ``low`` and
 ``high``, in unsigned stored units: ``x = (v - low) / (high - low) - 0.5``).
@@ -46,7 +46,6 @@ from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
 VERSION = 2
-READABLE = (1, 2)
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 10
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
@@ -86,11 +85,11 @@ class LoadedModel:
         stream = entropy.encode_latent(symbols, self.tables, level, chosen)
         return _side(chosen, level, offsets) + stream
 
-    def decode_frame(self, frame: bytes, level: int, h: int, w: int, version: int) -> np.ndarray:
+    def decode_frame(self, frame: bytes, level: int, h: int, w: int) -> np.ndarray:
         """Inverse of :func:`encode_frame` (padded size; ``h``, ``w``: latent size)."""
         from medcomp_gui.codecs.rwnet import entropy
 
-        chosen, offsets, stream = _read_side(frame, level, self.tables.levels, version)
+        chosen, offsets, stream = _read_side(frame, level, self.tables.levels)
         symbols = entropy.decode_latent(stream, self.tables, level, h, w, chosen)
         return self.reconstruct(symbols, level, offsets)
 
@@ -156,13 +155,11 @@ def _side(chosen: np.ndarray, level: int, offsets: np.ndarray | None) -> bytes:
 
 
 def _read_side(
-    frame: bytes, level: int, levels: int, version: int
-) -> tuple[np.ndarray | None, np.ndarray | None, bytes]:
-    """(table levels, offsets, frame stream) of a frame; version 1 frames have no side."""
+    frame: bytes, level: int, levels: int
+) -> tuple[np.ndarray, np.ndarray | None, bytes]:
+    """(table levels, offsets, frame stream) of a frame."""
     from medcomp_gui.codecs.rwnet.tables import GROUPS
 
-    if version == 1:
-        return None, None, frame
     if len(frame) < _MASK.size:
         raise CodecError("RWNet frame truncated")
     (mask,) = _MASK.unpack_from(frame)
@@ -323,13 +320,13 @@ class RWNetCodec:
         _check_model(info.extra, model)
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
         rows, cols = info.shape[-2:]
-        version, level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
+        level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
         lows, highs = _normalisation(info.extra, n_frames, info.bits_stored)
         h, w = -(-rows // STRIDE), -(-cols // STRIDE)
         peak = (1 << info.bits_stored) - 1
         frames = []
         for stream, low, high in zip(streams, lows, highs, strict=True):
-            x = model.decode_frame(stream, level, h, w, version)[:rows, :cols]
+            x = model.decode_frame(stream, level, h, w)[:rows, :cols]
             values = np.rint((x + 0.5) * (high - low) + low)
             values = np.clip(values, max(low, 0), min(high, peak)).astype(np.int32)
             frames.append(from_unsigned(values, info.dtype, info.bits_stored))
@@ -365,16 +362,15 @@ def _normalisation(extra: dict, n_frames: int, bits_stored: int) -> tuple[list[i
 
 def _split(
     payload: bytes, n_frames: int, rows: int, cols: int, channels: int
-) -> tuple[int, int, list[bytes]]:
-    """(payload version, 0-based level, frames), every header field checked before any
-    allocation."""
+) -> tuple[int, list[bytes]]:
+    """(0-based level, frames), every header field checked before any allocation."""
     if len(payload) < _HEAD.size:
         raise CodecError("RWNet payload truncated")
     magic, version, quality, _, latent, frames, p_rows, p_cols = _HEAD.unpack_from(payload)
     if magic != MAGIC:
         raise CodecError("not an RWNet payload")
-    if version not in READABLE:
-        raise CodecError(f"RWNet payload version {version}; this version reads {READABLE}")
+    if version != VERSION:
+        raise CodecError(f"RWNet payload version {version}; this version reads {VERSION}")
     if not 1 <= quality <= LEVELS or latent != channels:
         raise CodecError("RWNet payload has an invalid quality or channel count")
     if (frames, p_rows, p_cols) != (n_frames, rows, cols):
@@ -391,4 +387,4 @@ def _split(
         pos += length
     if pos != len(payload):
         raise CodecError("RWNet payload has trailing bytes")
-    return version, quality - 1, streams
+    return quality - 1, streams

@@ -1,10 +1,12 @@
 """Entropy coding of RWNet's integer latents with constriction's ANS coder.
 
 Decoding order: the activity class of every latent position (:mod:`.tables`; row by
-row, each row's tables chosen by the row above), then for each channel (as its
-prediction residual, see :mod:`.tables`) and each (class, context bin) pair, the values
-of that channel at the positions of that pair, each group with the fixed categorical
-model of its table. A value's context bin comes from channels decoded before it. At
+row, each row's tables chosen by the row above), then the DC residuals row by row
+(their bins from the row above, :func:`~.tables.dc_bins`), then for each other channel
+(as its prediction residual, see :mod:`.tables`) and each (class, context bin) pair, the
+values of that channel at the positions of that pair, each group with the fixed
+categorical model of its table. A detail value's context bin comes from channels
+decoded before it. At
 positions of class 0 only the DC is coded (every other residual is 0 there).
 Each group of the latent (:func:`~.tables.channel_groups`: the classes, the DC, each
 band) may take its tables from another quality level than the frame's own
@@ -34,6 +36,7 @@ from medcomp_gui.codecs.rwnet.tables import (
     channel_groups,
     class_context,
     context_bins,
+    dc_bins,
     from_residual,
     to_residual,
 )
@@ -106,7 +109,12 @@ def choose_table_levels(
     for c in range(channels):
         if where[c].size == 0:
             continue
-        key = classes[where[c]] * BINS + context_bins(by_channel, tables.neighbours[c], where[c])
+        bins = (
+            dc_bins(by_channel[0].reshape(h, w))
+            if c == 0
+            else context_bins(by_channel, tables.neighbours[c], where[c])
+        )
+        key = classes[where[c]] * BINS + bins
         for q in candidates:
             bits[q, groups[c]] += code_lengths(tables, q, c, key, by_channel[c, where[c]]).sum()
     chosen = default_levels(level)
@@ -148,11 +156,19 @@ def encode_latent(
     lv = _table_levels(tables, level, table_levels)
     by_channel, classes, where_of = _layout(symbols, tables, level)
     coded, escapes = [], []  # in decoding order
+    dc = dc_bins(by_channel[0].reshape(h, w)).reshape(h, w)
     for c in range(channels):
         where_c, t = where_of[c], int(lv[c + 1])
-        bins = context_bins(by_channel, tables.neighbours[c], where_c)
-        for k, b, group in _groups(classes[where_c], bins):
-            where = where_c[group]
+        if c == 0:  # row by row (the decoder learns each row's bins from the row before)
+            pairs = [
+                (k, b, i * w + group)
+                for i in range(h)
+                for k, b, group in _groups(classes[i * w : (i + 1) * w], dc[i])
+            ]
+        else:
+            bins = context_bins(by_channel, tables.neighbours[c], where_c)
+            pairs = [(k, b, where_c[group]) for k, b, group in _groups(classes[where_c], bins)]
+        for k, b, where in pairs:
             low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
             values = by_channel[c, where]
             index = values.astype(np.int64) - low
@@ -229,22 +245,29 @@ def decode_latent(
             grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
         classes = grid.reshape(-1).astype(np.int64)
         busy = np.nonzero(classes)[0]
-        for c in range(tables.channels):
-            where_c, t = (np.arange(classes.size) if c == 0 else busy), int(lv[c + 1])
-            bins = context_bins(by_channel, tables.neighbours[c], where_c)
-            for k, b, group in _groups(classes[where_c], bins):
-                where = where_c[group]
-                low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
-                model = tables.model(t, k, c, b)
-                index = np.asarray(coder.decode(model, where.size), np.int64)
-                values = index + low
-                outside = index == length
-                count = int(outside.sum())
-                if used + count > n_escapes:
-                    raise CodecError("RWNet frame stream has too few escaped values")
-                values[outside] = escaped[used : used + count]
-                used += count
-                by_channel[c, where] = values
+
+        def read(c: int, t: int, k: int, b: int, where: np.ndarray) -> None:
+            nonlocal used
+            low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
+            index = np.asarray(coder.decode(tables.model(t, k, c, b), where.size), np.int64)
+            values = index + low
+            outside = index == length
+            count = int(outside.sum())
+            if used + count > n_escapes:
+                raise CodecError("RWNet frame stream has too few escaped values")
+            values[outside] = escaped[used : used + count]
+            used += count
+            by_channel[c, where] = values
+
+        for i in range(h):  # the DC, row by row: each row's bins from the row above
+            rows = by_channel[0, max(i - 1, 0) * w : (i + 1) * w].reshape(-1, w)
+            bins = dc_bins(rows)[-w:] if i else np.zeros(w, np.int64)
+            for k, b, group in _groups(classes[i * w : (i + 1) * w], bins):
+                read(0, int(lv[1]), k, b, i * w + group)
+        for c in range(1, tables.channels):
+            bins = context_bins(by_channel, tables.neighbours[c], busy)
+            for k, b, group in _groups(classes[busy], bins):
+                read(c, int(lv[c + 1]), k, b, busy[group])
     except CodecError:
         raise
     except Exception as exc:  # constriction reports damage with several exception types

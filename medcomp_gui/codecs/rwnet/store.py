@@ -1,6 +1,6 @@
 """Where the trained RWNet lives and how its files are written and identified.
 
-A model is three files in one folder, named after its id (e.g. ``rwnet-v2``):
+A model is three files in one folder, named after its id (e.g. ``rwnet-v3``):
 
 - ``<id>.json``: :class:`~.model.RWNetConfig`, training summary, the files' sha256, and
   for a network whose learned branches are gated shut (:func:`~.model.gates_closed`)
@@ -20,7 +20,7 @@ import json
 import os
 from pathlib import Path
 
-MODEL_ID = "rwnet-v2"
+MODEL_ID = "rwnet-v3"
 ENV_DIR = "MEDCOMP_RWNET_MODEL_DIR"
 
 

@@ -14,7 +14,8 @@ large ones gets a wider table than one next to zeros: a deterministic, partly
 forward-adaptive stand-in for a hyperprior and a context model.
 
 Channel 0 (the coarsest low-pass band) is coded as the residual of a median edge
-predictor from its left, top and top-left neighbours; every other channel as the residual
+predictor from its left, top and top-left neighbours, its bin from the residuals of the
+row above (:func:`dc_bins`); every other channel as the residual
 of a linear prediction from the DC's first and second differences around it (integer
 fixed-point coefficients fitted by least squares on training latents).
 Activity classes and context bins are computed on these residuals.
@@ -42,7 +43,8 @@ MAX_LENGTH = 4096
 GRID = 8192
 CLASSES = 16
 #: context bins of a value within its class (:func:`context_bins`), and their inputs
-BINS = 5
+BIN_EDGES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
+BINS = len(BIN_EDGES) + 1
 NEIGHBOURS = 5
 #: weight of a class's table (all bins pooled) when it smooths the table of one bin
 BACKOFF = 4.0
@@ -223,11 +225,25 @@ def context_bins(
     return bin_of(np.abs(by_channel[near[:, None], where[None, :]].astype(np.int64)).sum(axis=0))
 
 
+def dc_bins(dc_residual: np.ndarray) -> np.ndarray:
+    """int64 ``(h * w,)`` context bins of the DC residuals ``(h, w)`` (raster order): the
+    bin (:func:`bin_of`) of the summed magnitude of the three residuals above each one
+    (top-left, top, top-right; 0 beyond the edges), so a decoder can decode the DC row
+    by row, each row's bins known from the row before."""
+    a = np.abs(np.asarray(dc_residual, np.int64))
+    above = np.zeros_like(a)
+    if a.shape[0] > 1:
+        padded = np.pad(a[:-1], ((0, 0), (1, 1)))
+        above[1:] = padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:]
+    return bin_of(above).reshape(-1)
+
+
 def bin_of(total: np.ndarray) -> np.ndarray:
-    """``min(bit_length(total), BINS - 1)`` of non-negative integers."""
+    """How many of ``BIN_EDGES`` (half-octave steps) the non-negative integers ``total``
+    reach: 0 .. ``BINS - 1``."""
     bins = np.zeros(total.shape, np.int64)
-    for k in range(BINS - 1):
-        bins += total >= (1 << k)
+    for edge in BIN_EDGES:
+        bins += total >= edge
     return bins
 
 
@@ -272,14 +288,15 @@ class Tables:
         return counts.astype(np.float64) / TOTAL
 
     def model(self, level: int, cls: int, channel: int, bin_: int):
-        """constriction categorical model of one table (cached)."""
+        """constriction categorical model of one table (cached; shared tables share one)."""
         key = (level, cls, channel, bin_)
-        if key not in self._models:
+        stored = (int(self.offset[key]), int(self.length[key]))
+        if stored not in self._models:
             import constriction
 
             probs = self.probabilities(*key)
-            self._models[key] = constriction.stream.model.Categorical(probs, perfect=False)
-        return self._models[key]
+            self._models[stored] = constriction.stream.model.Categorical(probs, perfect=False)
+        return self._models[stored]
 
     def class_probabilities(self, level: int, contexts: np.ndarray) -> np.ndarray:
         """Float64 ``(n, CLASSES)``: the class probabilities in each of ``contexts``."""
@@ -388,6 +405,7 @@ def fit(
     class_pmf = np.zeros((levels, CLASSES + 1, CLASSES), np.int32)
     ac_coeffs = np.zeros((levels, channels, FEATURES), np.int32)
     pmfs, total = [], 0
+    stored: dict[bytes, int] = {}  # identical tables are stored once
     for q in range(levels):
         cdf = _prior_cdfs(priors, min(q, priors.levels - 1))
         ac_coeffs[q] = fit_ac_coeffs(latents[q])
@@ -406,7 +424,12 @@ def fit(
             prior = np.diff(cdf[c, first : last + 1])
             index = values + GRID - first
             inside = (index >= 0) & (index < size)
-            key = classes * BINS + context_bins(by_channel, neighbours[c])
+            bins = (
+                np.concatenate([dc_bins(r[..., 0]) for r in coded])
+                if c == 0
+                else context_bins(by_channel, neighbours[c])
+            )
+            key = classes * BINS + bins
             counts = np.bincount(
                 key[inside] * size + index[inside], minlength=CLASSES * BINS * size
             ).reshape(CLASSES, BINS, size)
@@ -430,9 +453,13 @@ def fit(
                     table = quantize_pmf(np.append(probs[lo:hi], escape))
                     low[q, k, c, b] = first - GRID + lo
                     length[q, k, c, b] = hi - lo
-                    offset[q, k, c, b] = total
-                    pmfs.append(table)
-                    total += table.size
+                    # a (class, bin) never seen in training has its class's pooled
+                    # table, like every other unseen bin of that class: stored once
+                    start = stored.setdefault(table.tobytes(), total)
+                    offset[q, k, c, b] = start
+                    if start == total:
+                        pmfs.append(table)
+                        total += table.size
     pmf = np.concatenate(pmfs)
     if pmf.max() > np.iinfo(np.uint16).max:  # every table has 2+ entries (the escape)
         raise ValueError("a table entry does not fit 16 bits")

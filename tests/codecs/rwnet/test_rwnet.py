@@ -206,12 +206,12 @@ def golden_image() -> MedicalImage:
 
 
 def _frame(payload: bytes, model):
-    """(version, level, table levels, offsets, frame stream) of a one-frame 32 x 32 payload."""
+    """(level, table levels, offsets, frame stream) of a one-frame 32 x 32 payload."""
     from medcomp_gui.codecs.rwnet.codec import _read_side, _split
 
-    version, level, frames = _split(payload, 1, 32, 32, model.tables.channels)
-    chosen, offsets, stream = _read_side(frames[0], level, model.tables.levels, version)
-    return version, level, chosen, offsets, stream
+    level, frames = _split(payload, 1, 32, 32, model.tables.channels)
+    chosen, offsets, stream = _read_side(frames[0], level, model.tables.levels)
+    return level, chosen, offsets, stream
 
 
 def _regenerate(codec) -> None:
@@ -220,7 +220,7 @@ def _regenerate(codec) -> None:
 
     image = golden_image()
     enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
-    _, level, chosen, _, stream = _frame(enc.payload, load_model())
+    level, chosen, _, stream = _frame(enc.payload, load_model())
     latents = entropy.decode_latent(stream, load_model().tables, level, 2, 2, chosen)
     GOLDEN.mkdir(exist_ok=True)
     (GOLDEN / "golden.rwnet").write_bytes(enc.payload)
@@ -234,14 +234,12 @@ def _regenerate(codec) -> None:
     np.save(GOLDEN / "reconstruction.npy", out)
 
 
-@pytest.mark.parametrize("folder", [GOLDEN, GOLDEN / "v1"], ids=["current", "version-1"])
-def test_golden_file(codec, folder) -> None:
-    # the current format's file, and one of payload version 1 (no side information),
-    # which this version must still decode
+def test_golden_file(codec) -> None:
     from medcomp_gui.codecs.rwnet import entropy
-    from medcomp_gui.codecs.rwnet.codec import VERSION, load_model
+    from medcomp_gui.codecs.rwnet.codec import load_model
 
-    if folder == GOLDEN and os.environ.get("MEDCOMP_REGEN_GOLDEN") == "1":
+    folder = GOLDEN
+    if os.environ.get("MEDCOMP_REGEN_GOLDEN") == "1":
         _regenerate(codec)
     meta = json.loads((folder / "golden.json").read_text())
     model = load_model()
@@ -250,8 +248,7 @@ def test_golden_file(codec, folder) -> None:
     )
     payload = (folder / "golden.rwnet").read_bytes()
     latents = np.load(folder / "latents.npy")
-    version, level, chosen, _, stream = _frame(payload, model)
-    assert version == (VERSION if folder == GOLDEN else 1)
+    level, chosen, _, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     decoded = entropy.decode_latent(stream, model.tables, level, 2, 2, chosen)
     np.testing.assert_array_equal(decoded, latents)

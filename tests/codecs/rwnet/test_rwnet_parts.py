@@ -67,8 +67,11 @@ def test_context_bins_grow_with_neighbour_magnitude() -> None:
     residual = np.array([[0, 0, 0], [1, 0, 0], [3, -4, 0], [100, 100, 0]])
     by_channel = residual.T
     bins = T.context_bins(by_channel, np.array([0, 1, -1, -1, -1]))
-    assert bins.tolist() == [0, 1, 3, T.BINS - 1]
-    assert T.context_bins(by_channel, np.array([0, 1, -1]), np.array([2])).tolist() == [3]
+    # sums 0, 1, 7 and 200: half-octave bins, the last one open
+    assert bins.tolist() == [0, 1, 5, T.BINS - 1]
+    assert T.context_bins(by_channel, np.array([0, 1, -1]), np.array([2])).tolist() == [5]
+    assert T.bin_of(np.array(T.BIN_EDGES)).tolist() == list(range(1, T.BINS))
+    assert T.bin_of(np.array(T.BIN_EDGES) - 1).tolist() == list(range(T.BINS - 1))
     assert T.context_bins(by_channel, np.full(T.NEIGHBOURS, -1)).tolist() == [0, 0, 0, 0]
 
 
@@ -240,7 +243,7 @@ def test_side_information_damage_is_a_codec_error() -> None:
     from medcomp_gui.errors import CodecError
 
     good = (1 << 3).to_bytes(2, "little") + bytes([7, OFFSETS]) + bytes(OFFSETS) + b"stream"
-    chosen, offsets, stream = _read_side(good, 2, 10, 2)
+    chosen, offsets, stream = _read_side(good, 2, 10)
     assert chosen[3] == 7 and (chosen == 2).sum() == chosen.size - 1
     assert offsets is not None and stream == b"stream"
     for bad in (
@@ -251,5 +254,4 @@ def test_side_information_damage_is_a_codec_error() -> None:
         good[:6],  # offsets truncated
     ):
         with pytest.raises(CodecError):
-            _read_side(bad, 2, 10, 2)
-    assert _read_side(b"abc", 2, 10, 1) == (None, None, b"abc")
+            _read_side(bad, 2, 10)
