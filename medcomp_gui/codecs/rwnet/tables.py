@@ -5,10 +5,12 @@ latent position the class ``k = bit_length(sum of |y_c| over channels c >= 1)``
 (clipped to ``CLASSES - 1``; integer arithmetic only) is coded first, row by row, with
 a table chosen by the classes above it (:func:`class_context`). Then the channels are
 coded in order, each value with the table of (level, class, channel, bin), where the
-bin is the ``bit_length`` of the summed magnitudes of up to ``NEIGHBOURS`` channels coded
-before it at the same position (:func:`context_bins`): in the dyadic wavelet layout its
-parent one level coarser, the coefficients above and to its left in its band, and the
-other orientations of its level (:func:`dyadic_neighbours`). Flat regions (class 0) thus
+bin is where the summed magnitudes of the values coded before it at the same position
+(:func:`context_bins`) fall among half-octave ``BIN_EDGES``: in the dyadic wavelet
+layout its parent one level coarser, the coefficients above and to its left in its band
+(these two counted twice) and the other orientations of its level
+(:func:`dyadic_neighbours`). The finest level's phases share tables in small groups
+(:func:`pooled_channels`). Flat regions (class 0) thus
 cost almost nothing, busy ones get wide tables, and inside a block a value next to
 large ones gets a wider table than one next to zeros: a deterministic, partly
 forward-adaptive stand-in for a hyperprior and a context model.
@@ -43,9 +45,9 @@ MAX_LENGTH = 4096
 GRID = 8192
 CLASSES = 16
 #: context bins of a value within its class (:func:`context_bins`), and their inputs
-BIN_EDGES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
+BIN_EDGES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192)
 BINS = len(BIN_EDGES) + 1
-NEIGHBOURS = 5
+NEIGHBOURS = 7
 #: weight of a class's table (all bins pooled) when it smooths the table of one bin
 BACKOFF = 4.0
 #: probability mass cut from each end of a table (those values are escaped), and the
@@ -166,8 +168,9 @@ def dyadic_neighbours(levels: int = 4) -> np.ndarray:
     """``(4**levels, NEIGHBOURS)`` int32: for each channel of the dyadic wavelet layout
     (:class:`~.layers.Cdf97Analysis`), the earlier channels at the same latent position
     whose magnitudes form its context (-1: none): the parent (same orientation, one level
-    coarser), the coefficients above and to the left in the same band, and the bands of
-    the same level coded before it (LH before HL before HH)."""
+    coarser), the coefficients above and to the left in the same band (each listed twice:
+    they count double, the best predictors on the development set), and the bands of the
+    same level coded before it (LH before HL before HH)."""
 
     def channel(depth: int, band: int, i: int, j: int) -> int:
         """Depth 1 is the coarsest level (one phase), ``levels`` the finest."""
@@ -185,9 +188,9 @@ def dyadic_neighbours(levels: int = 4) -> np.ndarray:
                     if depth > 1:
                         near.append(channel(depth - 1, band, i // 2, j // 2))
                     if i:
-                        near.append(channel(depth, band, i - 1, j))
+                        near += [channel(depth, band, i - 1, j)] * 2  # counted twice
                     if j:
-                        near.append(channel(depth, band, i, j - 1))
+                        near += [channel(depth, band, i, j - 1)] * 2
                     out[channel(depth, band, i, j), : len(near)] = near
     return out
 
@@ -210,6 +213,31 @@ def channel_groups(channels: int) -> np.ndarray:
             groups[start : start + size] = 2 + 3 * (depth - 1) + band
             start += size
     return groups
+
+
+def pooled_channels(channels: int) -> list[list[int]]:
+    """Channels that share their tables (fitted on their pooled values): in the dyadic
+    layout, the finest level's phases of one band within a 2 x 2 group of phases that
+    have the same neighbours in the block (one above? one to the left?) — three quarters
+    of the channels, whose own tables would have made the model file about 22 MB for
+    little gain; every other channel alone."""
+    if channels != 4**4:
+        return [[c] for c in range(channels)]
+    groups: dict[tuple, list[int]] = {(0,): [0]}
+    start = 1
+    for depth in range(1, 5):
+        size = 2 ** (depth - 1)
+        for band in range(3):
+            for i in range(size):
+                for j in range(size):
+                    key = (
+                        (depth, band, i // 2, j // 2, i > 0, j > 0)
+                        if depth == 4
+                        else (depth, band, i, j)
+                    )
+                    groups.setdefault(key, []).append(start)
+                    start += 1
+    return list(groups.values())
 
 
 def context_bins(
@@ -417,8 +445,9 @@ def fit(
         pairs = np.bincount(contexts * CLASSES + classes, minlength=(CLASSES + 1) * CLASSES)
         for ctx, counts in enumerate(pairs.reshape(CLASSES + 1, CLASSES)):
             class_pmf[q, ctx] = quantize_pmf(counts + 0.5)
-        for c in range(channels):
-            values = flat[:, c].astype(np.int64)
+        for members in pooled_channels(channels):
+            c = members[0]
+            values = np.concatenate([flat[:, m] for m in members]).astype(np.int64)
             first, last = _support(cdf[c], int(values.min()), int(values.max()))
             size = last - first
             prior = np.diff(cdf[c, first : last + 1])
@@ -427,9 +456,9 @@ def fit(
             bins = (
                 np.concatenate([dc_bins(r[..., 0]) for r in coded])
                 if c == 0
-                else context_bins(by_channel, neighbours[c])
+                else np.concatenate([context_bins(by_channel, neighbours[m]) for m in members])
             )
-            key = classes * BINS + bins
+            key = np.tile(classes, len(members)) * BINS + bins
             counts = np.bincount(
                 key[inside] * size + index[inside], minlength=CLASSES * BINS * size
             ).reshape(CLASSES, BINS, size)
@@ -451,15 +480,16 @@ def fit(
                     escaped = np.sum(key[~inside] == k * BINS + b) / max(counts[k, b].sum(), 1)
                     escape = max(outside, 0) + escaped + 1e-7
                     table = quantize_pmf(np.append(probs[lo:hi], escape))
-                    low[q, k, c, b] = first - GRID + lo
-                    length[q, k, c, b] = hi - lo
                     # a (class, bin) never seen in training has its class's pooled
                     # table, like every other unseen bin of that class: stored once
                     start = stored.setdefault(table.tobytes(), total)
-                    offset[q, k, c, b] = start
                     if start == total:
                         pmfs.append(table)
                         total += table.size
+                    for m in members:  # one table for the pooled channels
+                        low[q, k, m, b] = first - GRID + lo
+                        length[q, k, m, b] = hi - lo
+                        offset[q, k, m, b] = start
     pmf = np.concatenate(pmfs)
     if pmf.max() > np.iinfo(np.uint16).max:  # every table has 2+ entries (the escape)
         raise ValueError("a table entry does not fit 16 bits")

@@ -255,3 +255,37 @@ def test_side_information_damage_is_a_codec_error() -> None:
     ):
         with pytest.raises(CodecError):
             _read_side(bad, 2, 10)
+
+
+def test_pooled_channels_partition_the_finest_level_into_small_like_groups(model) -> None:
+    groups = T.pooled_channels(256)
+    assert sorted(c for g in groups for c in g) == list(range(256))
+    band = T.channel_groups(256)
+    near = T.dyadic_neighbours(4)
+    for members in groups:
+        assert len(members) == 1 or (min(members) >= 64 and len(members) <= 4)
+        assert len({int(band[m]) for m in members}) == 1
+        # same neighbour pattern (how many context channels) within a group
+        assert len({int((near[m] >= 0).sum()) for m in members}) == 1
+    assert sum(len(g) > 1 for g in groups) >= 36
+    # the shipped tables: pooled channels use one table
+    tables = model.tables
+    for members in groups:
+        first = tables.offset[:, :, members[0], :]
+        for m in members[1:]:
+            np.testing.assert_array_equal(tables.offset[:, :, m, :], first)
+
+
+def test_spatial_neighbours_count_twice() -> None:
+    near = T.dyadic_neighbours(4)
+    child = 64 + 3 * 8 + 5  # finest LH, phase (3, 5)
+    assert list(near[child]).count(child - 8) == 2 and list(near[child]).count(child - 1) == 2
+    assert list(near[child]).count(16 + 1 * 4 + 2) == 1  # the parent once
+
+
+def test_dc_bins_come_from_the_row_above() -> None:
+    residual = np.array([[5, 0, 0, 0], [0, 0, 0, 0], [0, 0, 9, 0]])
+    bins = T.dc_bins(residual).reshape(3, 4)
+    assert bins[0].tolist() == [0, 0, 0, 0]  # first row: nothing above
+    assert bins[1].tolist() == [T.bin_of(np.array(5))] * 2 + [0, 0]  # under and right of 5
+    assert bins[2].tolist() == [0, 0, 0, 0]
