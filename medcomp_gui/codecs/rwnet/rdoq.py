@@ -18,9 +18,11 @@ import numpy as np
 from medcomp_gui.codecs.rwnet.entropy import code_lengths, default_levels
 from medcomp_gui.codecs.rwnet.tables import (
     BINS,
+    TOTAL,
     Tables,
     activity_classes,
     channel_groups,
+    class_context,
     context_bins,
     to_residual,
 )
@@ -75,4 +77,46 @@ def optimise(
             values[c, where] = best
             residual[c, where] = best - pred
         q = values.T.reshape(h, w, channels)
+    q = _empty_positions(q, target, tables, level, chosen, weights)
     return np.ascontiguousarray(q, np.int32)
+
+
+def _empty_positions(
+    q: np.ndarray,
+    target: np.ndarray,
+    tables: Tables,
+    level: int,
+    chosen: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """``q`` with the detail values of some positions set to their prediction from the DC
+    (residual 0: class 0, nothing coded but the DC): wherever that costs less in
+    ``bits + lambda * weight * error**2`` than what is there, counting the position's class
+    symbol and all its detail values (the block-level decision a value-by-value choice
+    cannot make, like JPEG 2000 dropping a code-block's passes). The effect on the
+    neighbours' class contexts below is left out."""
+    h, w, channels = q.shape
+    residual = to_residual(q, tables.ac_coeffs[level])
+    cls = activity_classes(residual).reshape(-1)
+    busy = np.nonzero(cls)[0]
+    if busy.size == 0:
+        return q
+    by_channel = np.ascontiguousarray(residual.reshape(-1, channels).T)
+    values = np.ascontiguousarray(q.reshape(-1, channels).T)
+    table_of = chosen[channel_groups(channels)]
+    keep = np.zeros(busy.size)  # J of what is there, minus the class symbol
+    drop = np.zeros(busy.size)
+    for c in range(1, channels):
+        key = cls[busy] * BINS + context_bins(by_channel, tables.neighbours[c], busy)
+        now = by_channel[c, busy]
+        pred = values[c, busy] - now
+        keep += code_lengths(tables, int(table_of[c]), c, key, now)
+        keep += weights[c] * (target[c, busy] - values[c, busy]) ** 2
+        drop += weights[c] * (target[c, busy] - pred) ** 2
+    contexts = class_context(cls.reshape(h, w)).reshape(-1)[busy]
+    class_bits = -np.log2(tables.class_pmf[int(chosen[0])][contexts] / TOTAL)
+    keep += class_bits[np.arange(busy.size), cls[busy]]
+    drop += class_bits[:, 0]
+    empty = busy[drop < keep]
+    values[1:, empty] -= by_channel[1:, empty]
+    return values.T.reshape(h, w, channels)

@@ -289,3 +289,33 @@ def test_dc_bins_come_from_the_row_above() -> None:
     assert bins[0].tolist() == [0, 0, 0, 0]  # first row: nothing above
     assert bins[1].tolist() == [T.bin_of(np.array(5))] * 2 + [0, 0]  # under and right of 5
     assert bins[2].tolist() == [0, 0, 0, 0]
+
+
+def test_rdoq_empties_positions_whose_details_are_not_worth_their_bits(model) -> None:
+    from medcomp_gui.codecs.rwnet import rdoq
+
+    tables, level = model.tables, 3
+    y = np.zeros((4, 4, 256), np.float32)
+    y[..., 0] = 7.0  # a flat DC: the prediction of every detail value is 0
+    y[1, 1, 200] = 0.55  # barely rounds to 1: not worth a class and a value
+    y[1, 1, 201] = -0.55
+    y[2, 2, 1:60] = 40.0  # strong details: kept
+    q = rdoq.optimise(y, tables, level)
+    assert not q[1, 1, 1:].any()
+    assert np.all(q[2, 2, 1:60] != 0)
+    assert q[..., 0].tolist() == np.rint(y[..., 0]).tolist()  # the DC is never touched
+    # exact values (no rounding error to gain by keeping them) at an isolated position:
+    # four +-1 are not worth a class symbol and their bits, four +-4 are
+    from medcomp_gui.codecs.rwnet.entropy import default_levels
+
+    for size, emptied in ((1, True), (4, False)):
+        exact = np.zeros((4, 4, 256), np.int64)
+        exact[..., 0] = 7
+        exact[1, 1, 200:204] = [size, -size, size, -size]
+        target = np.ascontiguousarray(exact.reshape(-1, 256).T, np.float64)
+        out = rdoq._empty_positions(
+            exact, target, tables, level, default_levels(level), tables.rdo_weights[level]
+        )
+        assert (not out[1, 1, 1:].any()) == emptied
+        others = np.arange(16) != 5  # every other position is left as it was
+        np.testing.assert_array_equal(out.reshape(16, 256)[others], exact.reshape(16, 256)[others])
