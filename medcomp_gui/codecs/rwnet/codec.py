@@ -76,11 +76,11 @@ class LoadedModel:
         from medcomp_gui.codecs.rwnet import entropy, rdoq
 
         y = np.asarray(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
+        # quantised with the level's own tables, then each group's tables chosen for it
+        # (quantising again with the chosen tables gained 0.1 % on the development set
+        # for a third more encoding time)
         symbols = rdoq.optimise(y, self.tables, level)
         chosen = entropy.choose_table_levels(symbols, self.tables, level)
-        if np.any(chosen != level):  # quantise again, counting bits with those tables
-            symbols = rdoq.optimise(y, self.tables, level, chosen)
-            chosen = entropy.choose_table_levels(symbols, self.tables, level)
         offsets = reconstruction_offsets(y, symbols, self.tables.rdo_weights[level])
         stream = entropy.encode_latent(symbols, self.tables, level, chosen)
         return _side(chosen, level, offsets) + stream

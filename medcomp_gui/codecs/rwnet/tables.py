@@ -243,14 +243,15 @@ def pooled_channels(channels: int) -> list[list[int]]:
 def context_bins(
     by_channel: np.ndarray, neighbours: np.ndarray, where: np.ndarray | None = None
 ) -> np.ndarray:
-    """int64 bins of one channel at positions ``where`` (default: all): ``bit_length`` of
-    the summed magnitude of its ``neighbours`` (-1: none), at most ``BINS - 1``, from the
-    channel-major residuals ``by_channel`` ``(channels, n)``."""
+    """int64 bins of one channel at positions ``where`` (default: all): the bin
+    (:func:`bin_of`) of the summed magnitude of its ``neighbours`` (-1: none; a channel
+    listed twice counts twice), from the channel-major residuals ``by_channel``
+    ``(channels, n)``."""
     where = np.arange(by_channel.shape[1]) if where is None else where
     near = neighbours[neighbours >= 0]
     if near.size == 0:
         return np.zeros(where.size, np.int64)
-    return bin_of(np.abs(by_channel[near[:, None], where[None, :]].astype(np.int64)).sum(axis=0))
+    return bin_of(np.abs(by_channel[near[:, None], where[None, :]]).sum(axis=0, dtype=np.int64))
 
 
 def dc_bins(dc_residual: np.ndarray) -> np.ndarray:
@@ -269,10 +270,10 @@ def dc_bins(dc_residual: np.ndarray) -> np.ndarray:
 def bin_of(total: np.ndarray) -> np.ndarray:
     """How many of ``BIN_EDGES`` (half-octave steps) the non-negative integers ``total``
     reach: 0 .. ``BINS - 1``."""
-    bins = np.zeros(total.shape, np.int64)
-    for edge in BIN_EDGES:
-        bins += total >= edge
-    return bins
+    return np.searchsorted(_EDGES, total, side="right").astype(np.int64)
+
+
+_EDGES = np.asarray(BIN_EDGES, np.int64)
 
 
 @dataclass(frozen=True)
