@@ -28,7 +28,6 @@ import numpy as np
 
 from medcomp_gui.codecs.rwnet.tables import (
     BINS,
-    CLASSES,
     GROUPS,
     TOTAL,
     Tables,
@@ -240,7 +239,7 @@ def decode_latent(
         coder = constriction.stream.stack.AnsCoder(words)
         grid = np.zeros((h, w), np.int32)
         for i in range(h):
-            contexts = class_context(grid[max(i - 1, 0) : i + 1])[-1] if i else np.full(w, CLASSES)
+            contexts = class_context(grid[max(i - 1, 0) : i + 1])[-1]
             probs = tables.class_probabilities(int(lv[0]), contexts)
             grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
         classes = grid.reshape(-1).astype(np.int64)

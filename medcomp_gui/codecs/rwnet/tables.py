@@ -3,7 +3,7 @@
 The latent of each frame is coded with *activity classes* and *context bins*: for every
 latent position the class ``k = bit_length(sum of |y_c| over channels c >= 1)``
 (clipped to ``CLASSES - 1``; integer arithmetic only) is coded first, row by row, with
-a table chosen by the classes above it (:func:`class_context`). Then the channels are
+a table chosen by the three classes above it (:func:`class_context`). Then the channels are
 coded in order, each value with the table of (level, class, channel, bin), where the
 bin is where the summed magnitudes of the values coded before it at the same position
 (:func:`context_bins`) fall among half-octave ``BIN_EDGES``: in the dyadic wavelet
@@ -71,14 +71,32 @@ def activity_classes(symbols: np.ndarray) -> np.ndarray:
     return classes
 
 
+#: contexts of a class symbol (:func:`class_context`): (top, top-left, top-right) classes,
+#: and one for the first row
+CLASS_CONTEXTS = CLASSES**3 + 1
+
+
 def class_context(classes: np.ndarray) -> np.ndarray:
-    """Context of each position's class ``(h, w)``: the largest class among its top-left,
-    top and top-right neighbours; ``CLASSES`` on the first row (no neighbours above)."""
-    ctx = np.full(classes.shape, CLASSES, np.int32)
+    """Context of each position's class ``(h, w)``: its top, top-left and top-right
+    neighbours' classes, ``(top * CLASSES + top_left) * CLASSES + top_right`` (edges
+    repeated at the sides); ``CLASSES**3`` on the first row (nothing above). Only the row
+    above is needed: the classes decode row by row."""
+    ctx = np.full(classes.shape, CLASSES**3, np.int32)
     if classes.shape[0] > 1:
-        padded = np.pad(classes[:-1], ((0, 0), (1, 1)), mode="edge")
-        ctx[1:] = np.maximum(np.maximum(padded[:, :-2], padded[:, 1:-1]), padded[:, 2:])
+        padded = np.pad(classes[:-1], ((0, 0), (1, 1)), mode="edge").astype(np.int32)
+        top, left, right = padded[:, 1:-1], padded[:, :-2], padded[:, 2:]
+        ctx[1:] = (top * CLASSES + left) * CLASSES + right
     return ctx
+
+
+def class_context_group(contexts: np.ndarray) -> np.ndarray:
+    """The coarser context each :func:`class_context` backs off to: the largest of the
+    three classes above (``CLASSES`` on the first row)."""
+    contexts = np.asarray(contexts)
+    top, rest = np.divmod(contexts, CLASSES**2)
+    left, right = np.divmod(rest, CLASSES)
+    largest = np.maximum(np.maximum(top, left), right)
+    return np.where(contexts == CLASSES**3, CLASSES, largest)
 
 
 def _med(left: np.ndarray, top: np.ndarray, corner: np.ndarray) -> np.ndarray:
@@ -279,7 +297,7 @@ _EDGES = np.asarray(BIN_EDGES, np.int64)
 @dataclass(frozen=True)
 class Tables:
     """``low``/``length``/``offset``: ``(levels, CLASSES, channels, BINS)`` int32; ``pmf``
-    flat int32; ``class_pmf``: ``(levels, CLASSES + 1, CLASSES)`` int32, the class
+    flat int32; ``class_pmf``: ``(levels, CLASS_CONTEXTS, CLASSES)`` int32, the class
     probabilities in each :func:`class_context`; ``neighbours``: ``(channels,
     NEIGHBOURS)`` int32 (:func:`dyadic_neighbours`); ``rdo_weights``: ``(levels,
     channels)`` float64, the encoder's distortion weights (:mod:`.rdoq`; decoding never
@@ -332,8 +350,10 @@ class Tables:
         return self.class_pmf[level][contexts].astype(np.float64) / TOTAL
 
     def save(self, path: str | Path) -> None:
+        arrays = {k: getattr(self, k) for k in _KEYS}
+        arrays["class_pmf"] = arrays["class_pmf"].astype(np.uint16)  # each entry < 2**16
         with open(path, "wb") as fh:
-            np.savez_compressed(fh, **{k: getattr(self, k) for k in _KEYS})
+            np.savez_compressed(fh, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> Tables:
@@ -350,7 +370,7 @@ class Tables:
             and shape[1] == CLASSES
             and shape[3] == BINS
             and tables.length.shape == tables.offset.shape == shape
-            and tables.class_pmf.shape == (shape[0], CLASSES + 1, CLASSES)
+            and tables.class_pmf.shape == (shape[0], CLASS_CONTEXTS, CLASSES)
             and tables.ac_coeffs.shape == (shape[0], shape[2], FEATURES)
             and tables.neighbours.shape == (shape[2], NEIGHBOURS)
             and bool(np.all(tables.neighbours < channels))  # causal: coded before
@@ -431,7 +451,8 @@ def fit(
     levels, channels = len(latents), priors.channels
     shape = (levels, CLASSES, channels, BINS)
     low, length, offset = (np.zeros(shape, np.int32) for _ in range(3))
-    class_pmf = np.zeros((levels, CLASSES + 1, CLASSES), np.int32)
+    class_pmf = np.zeros((levels, CLASS_CONTEXTS, CLASSES), np.int32)
+    groups = class_context_group(np.arange(CLASS_CONTEXTS))
     ac_coeffs = np.zeros((levels, channels, FEATURES), np.int32)
     pmfs, total = [], 0
     stored: dict[bytes, int] = {}  # identical tables are stored once
@@ -443,9 +464,14 @@ def fit(
         by_channel = np.ascontiguousarray(flat.T)
         classes = np.concatenate([activity_classes(r).reshape(-1) for r in coded])
         contexts = np.concatenate([class_context(activity_classes(r)).reshape(-1) for r in coded])
-        pairs = np.bincount(contexts * CLASSES + classes, minlength=(CLASSES + 1) * CLASSES)
-        for ctx, counts in enumerate(pairs.reshape(CLASSES + 1, CLASSES)):
-            class_pmf[q, ctx] = quantize_pmf(counts + 0.5)
+        pairs = np.bincount(
+            contexts * CLASSES + classes, minlength=CLASS_CONTEXTS * CLASSES
+        ).reshape(CLASS_CONTEXTS, CLASSES)
+        coarse = np.zeros((CLASSES + 1, CLASSES))
+        np.add.at(coarse, groups, pairs)
+        coarse = (coarse + 0.5) / (coarse + 0.5).sum(axis=1, keepdims=True)
+        for ctx, counts in enumerate(pairs):  # smoothed by the coarser context's counts
+            class_pmf[q, ctx] = quantize_pmf(counts + BACKOFF * coarse[groups[ctx]])
         for members in pooled_channels(channels):
             c = members[0]
             values = np.concatenate([flat[:, m] for m in members]).astype(np.int64)

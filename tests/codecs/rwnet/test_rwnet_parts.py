@@ -319,3 +319,16 @@ def test_rdoq_empties_positions_whose_details_are_not_worth_their_bits(model) ->
         assert (not out[1, 1, 1:].any()) == emptied
         others = np.arange(16) != 5  # every other position is left as it was
         np.testing.assert_array_equal(out.reshape(16, 256)[others], exact.reshape(16, 256)[others])
+
+
+def test_class_context_is_the_three_classes_above() -> None:
+    classes = np.array([[1, 2, 3], [4, 5, 6]])
+    ctx = T.class_context(classes)
+    first = T.CLASSES**3
+    assert ctx[0].tolist() == [first] * 3  # nothing above the first row
+    n = T.CLASSES
+    # (top, top-left, top-right), the sides repeated
+    assert ctx[1].tolist() == [(1 * n + 1) * n + 2, (2 * n + 1) * n + 3, (3 * n + 2) * n + 3]
+    assert ctx.max() < T.CLASS_CONTEXTS
+    assert T.class_context_group(ctx[1]).tolist() == [2, 3, 3]  # backs off to the largest
+    assert T.class_context_group(np.array([first])).tolist() == [T.CLASSES]
