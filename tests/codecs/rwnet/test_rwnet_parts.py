@@ -95,7 +95,11 @@ def test_rdoq_saves_bits_for_little_distortion_and_decodes(model) -> None:
     rounded = np.rint(y).astype(np.int32)
     optimised = rdoq.optimise(y, model.tables, level)
     assert optimised.shape == rounded.shape and optimised.dtype == np.int32
-    assert np.all(np.abs(optimised) <= np.abs(rounded))  # only ever towards zero
+    # each value goes only towards zero, except at emptied positions, where every detail
+    # value becomes its prediction from the DC (residual 0)
+    emptied = ~T.to_residual(optimised, model.tables.ac_coeffs[level])[..., 1:].any(axis=-1)
+    towards_zero = np.abs(optimised) <= np.abs(rounded)
+    assert np.all(towards_zero.all(axis=-1) | emptied)
     assert np.array_equal(optimised[..., 0], rounded[..., 0])  # DC untouched
     plain = entropy.encode_latent(rounded, model.tables, level)
     tuned = entropy.encode_latent(optimised, model.tables, level)
@@ -107,8 +111,8 @@ def test_rdoq_saves_bits_for_little_distortion_and_decodes(model) -> None:
     def sse(q):
         return float(((model.reconstruct(q, level) - x) ** 2).sum())
 
-    # the exchange follows the training objective: bits + lambda * SSE goes down
-    lam = model.lambdas[level]
+    # the exchange follows the encoder's objective: bits + lambda * SSE goes down
+    lam = rdoq.LAMBDA_SCALE * model.lambdas[level]
     assert 8 * len(tuned) + lam * sse(optimised) < 8 * len(plain) + lam * sse(rounded)
 
 
@@ -117,6 +121,7 @@ def test_distortion_weights_extend_lambdas_geometrically() -> None:
 
     w = rdoq.distortion_weights((2.0, 8.0), np.full((4, 3), 0.5), np.array([1.0, 2.0, 4.0]))
     assert w.shape == (4, 3)
+    w = w / rdoq.LAMBDA_SCALE
     np.testing.assert_allclose(w[:, 0], [0.5, 2.0, 8.0, 32.0])
     np.testing.assert_allclose(w[1], [2.0, 8.0, 32.0])
 
