@@ -130,18 +130,31 @@ SIDE_BITS = 8
 ESCAPE_BITS = 32
 
 
-def code_lengths(tables: Tables, level: int, channel: int, key: np.ndarray, values: np.ndarray):
-    """Bits of ``values`` (residuals) of ``channel`` whose (class, bin) is ``key``, with
-    the tables of ``level``; an escaped value costs its symbol plus ``ESCAPE_BITS``."""
+def table_refs(tables: Tables, level: int, channel: int, key: np.ndarray):
+    """(low, length, offset) of the table of each (class, bin) ``key`` of ``channel``."""
     index = (level, slice(None), channel, slice(None))
-    low = tables.low[index].reshape(-1)[key]
-    length = tables.length[index].reshape(-1)[key]
-    offset = tables.offset[index].reshape(-1)[key]
+    return (
+        tables.low[index].reshape(-1)[key],
+        tables.length[index].reshape(-1)[key],
+        tables.offset[index].reshape(-1)[key],
+    )
+
+
+def lengths_with(tables: Tables, refs, values: np.ndarray) -> np.ndarray:
+    """Bits of ``values`` with the tables ``refs`` (:func:`table_refs`); an escaped value
+    costs its symbol plus ``ESCAPE_BITS``."""
+    low, length, offset = refs
     pos = values - low
     outside = (pos < 0) | (pos >= length)
     pos = np.where(outside, length, pos)
     counts = tables.pmf[offset + pos].astype(np.float64)
     return -np.log2(counts / TOTAL) + ESCAPE_BITS * outside
+
+
+def code_lengths(tables: Tables, level: int, channel: int, key: np.ndarray, values: np.ndarray):
+    """Bits of ``values`` (residuals) of ``channel`` whose (class, bin) is ``key``, with
+    the tables of ``level``."""
+    return lengths_with(tables, table_refs(tables, level, channel, key), values)
 
 
 def encode_latent(
@@ -164,9 +177,10 @@ def encode_latent(
                 for i in range(h)
                 for k, b, group in _groups(classes[i * w : (i + 1) * w], dc[i])
             ]
-        else:
-            bins = context_bins(by_channel, tables.neighbours[c], where_c)
-            pairs = [(k, b, where_c[group]) for k, b, group in _groups(classes[where_c], bins)]
+        else:  # the whole channel at once, then one call per (class, bin) group
+            if where_c.size:
+                _channel_groups(tables, t, c, where_c, by_channel, classes, coded, escapes)
+            continue
         for k, b, where in pairs:
             low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
             values = by_channel[c, where]
@@ -183,6 +197,34 @@ def encode_latent(
     words = coder.get_compressed().astype("<u4")
     escaped = np.concatenate(escapes) if escapes else np.zeros(0, np.int64)
     return _HEAD.pack(words.size, escaped.size) + words.tobytes() + _varints(escaped)
+
+
+def _channel_groups(
+    tables: Tables,
+    t: int,
+    c: int,
+    where: np.ndarray,
+    by_channel: np.ndarray,
+    classes: np.ndarray,
+    coded: list,
+    escapes: list,
+) -> None:
+    """Append detail channel ``c``'s groups (as :func:`_groups` orders them) to ``coded``
+    and its escaped values to ``escapes``, with the tables of level ``t``."""
+    key = classes[where] * BINS + context_bins(by_channel, tables.neighbours[c], where)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    values = by_channel[c, where[order]]
+    low = tables.low[t, key // BINS, c, key % BINS]
+    length = tables.length[t, key // BINS, c, key % BINS]
+    index = values - low
+    outside = (index < 0) | (index >= length)
+    escapes.append(values[outside].astype(np.int32))
+    index = np.where(outside, length, index).astype(np.int32)
+    keys, starts = np.unique(key, return_index=True)
+    ends = np.append(starts[1:], key.size)
+    for k, a, z in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        coded.append((index[a:z], tables.model(t, k // BINS, c, k % BINS)))
 
 
 def _varints(values: np.ndarray) -> bytes:

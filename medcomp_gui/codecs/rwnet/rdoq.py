@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from medcomp_gui.codecs.rwnet.entropy import code_lengths, default_levels
+from medcomp_gui.codecs.rwnet.entropy import code_lengths, default_levels, lengths_with, table_refs
 from medcomp_gui.codecs.rwnet.tables import (
     BINS,
     TOTAL,
@@ -73,10 +73,10 @@ def optimise(
             now = values[c, where]
             pred = now - residual[c, where]
             candidates = (now, now - np.sign(now), np.zeros_like(now))
+            refs = table_refs(tables, int(table_of[c]), c, key)
             costs = np.stack(
                 [
-                    code_lengths(tables, int(table_of[c]), c, key, v - pred)
-                    + weights[c] * (target[c, where] - v) ** 2
+                    lengths_with(tables, refs, v - pred) + weights[c] * (target[c, where] - v) ** 2
                     for v in candidates
                 ]
             )
