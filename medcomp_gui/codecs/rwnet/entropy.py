@@ -179,7 +179,7 @@ def encode_latent(
             ]
         else:  # the whole channel at once, then one call per (class, bin) group
             if where_c.size:
-                _channel_groups(tables, t, c, where_c, by_channel, classes, coded, escapes)
+                _code_channel(tables, t, c, where_c, by_channel, classes, coded, escapes)
             continue
         for k, b, where in pairs:
             low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
@@ -199,7 +199,7 @@ def encode_latent(
     return _HEAD.pack(words.size, escaped.size) + words.tobytes() + _varints(escaped)
 
 
-def _channel_groups(
+def _code_channel(
     tables: Tables,
     t: int,
     c: int,
