@@ -49,16 +49,14 @@ def distortion_weights(
     return LAMBDA_SCALE * np.asarray(lam, np.float64)[:, None] * scale**2
 
 
-def optimise(
-    y: np.ndarray, tables: Tables, level: int, table_levels: np.ndarray | None = None
-) -> np.ndarray:
+def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
     """int32 latent ``(h, w, channels)`` for the scaled, unrounded latent ``y``, its bits
-    counted with the tables the coder will use (``table_levels``, :mod:`.entropy`)."""
+    counted with the tables of ``level`` (the coder may then take some groups' tables
+    from other levels: :func:`~.entropy.choose_table_levels`)."""
     q = np.rint(y).astype(np.int64)
     h, w, channels = q.shape
     weights = tables.rdo_weights[level]
-    chosen = default_levels(level) if table_levels is None else np.asarray(table_levels)
-    table_of = chosen[channel_groups(channels)]
+    chosen = default_levels(level)
     target = np.ascontiguousarray(y.reshape(-1, channels).T, np.float64)  # channel-major
     for _ in range(ROUNDS):
         residual = to_residual(q.reshape(h, w, channels), tables.ac_coeffs[level])
@@ -73,7 +71,7 @@ def optimise(
             now = values[c, where]
             pred = now - residual[c, where]
             candidates = (now, now - np.sign(now), np.zeros_like(now))
-            refs = table_refs(tables, int(table_of[c]), c, key)
+            refs = table_refs(tables, level, c, key)
             costs = np.stack(
                 [
                     lengths_with(tables, refs, v - pred) + weights[c] * (target[c, where] - v) ** 2
