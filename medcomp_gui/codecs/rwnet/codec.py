@@ -3,13 +3,19 @@
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 2), all little-endian::
+Payload (version 3), all little-endian::
 
     b"RWN" u8 version | u8 quality | u8 0 | u16 latent channels | u32 frames | u32 rows
     | u32 cols | per frame: u32 length, frame
 
-    frame: u16 group mask | u8 table level of each group in the mask
+    frame: u8 has_mask | [u32 mask length | mask (:mod:`.mask`)] if has_mask
+           | u16 group mask | u8 table level of each group in the mask
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets] | frame stream (:mod:`.entropy`)
+
+A frame with a background mask was coded with the masked pixels filled in smoothly
+(:func:`~.mask.fill`); the decoder sets them back to the frame's lowest value
+(``low``), exactly. The encoder uses a mask where it pays (:func:`_choose_frame`).
+Version 2 frames (no ``has_mask`` byte) are still read.
 
 The side information of a frame: the groups (:func:`~.tables.channel_groups`) coded with
 another level's tables (:func:`~.entropy.choose_table_levels`), and the reconstruction
@@ -45,7 +51,9 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 2
+VERSION = 3
+#: payload versions this module reads (2: frames without the background-mask byte)
+READS = (2, 3)
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 10
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
@@ -58,6 +66,10 @@ OFFSET_UNIT = 128
 STRIDE = 16
 #: levels of the fixed wavelet path (4**4 = 256 latent channels, 1/16 resolution)
 WAVELET_LEVELS = 4
+#: a background mask is used without comparing with the frame coded without one when
+#: it costs at most this share of the masked frame's bytes (at low rates, where it may
+#: cost more than it saves, both are coded and compared)
+MASK_SHARE = 0.05
 
 
 @dataclass
@@ -71,8 +83,9 @@ class LoadedModel:
     analysis: Any
     synthesis: Any
 
-    def encode_frame(self, x: np.ndarray, level: int) -> bytes:
-        """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded)."""
+    def encode_frame(self, x: np.ndarray, level: int, rebuild: bool = False):
+        """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded);
+        with ``rebuild``, ``(frame, the decoder's x)``."""
         from medcomp_gui.codecs.rwnet import entropy, rdoq
 
         y = np.asarray(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
@@ -83,7 +96,8 @@ class LoadedModel:
         chosen = entropy.choose_table_levels(symbols, self.tables, level)
         offsets = reconstruction_offsets(y, symbols, self.tables.rdo_weights[level])
         stream = entropy.encode_latent(symbols, self.tables, level, chosen)
-        return _side(chosen, level, offsets) + stream
+        frame = _side(chosen, level, offsets) + stream
+        return (frame, self.reconstruct(symbols, level, offsets)) if rebuild else frame
 
     def decode_frame(self, frame: bytes, level: int, h: int, w: int) -> np.ndarray:
         """Inverse of :func:`encode_frame` (padded size; ``h``, ``w``: latent size)."""
@@ -293,15 +307,16 @@ class RWNetCodec:
         params = resolve_params(self, given)
         level = params["quality"] - 1
         model = self._model()
+        from medcomp_gui.codecs.rwnet.mask import background_mask
+
         rows, cols = image.rows, image.cols
         lows, highs, streams = [], [], []
         for frame in image.frames:
-            values = to_unsigned(frame, image.bits_stored).astype(np.float32)
+            values = to_unsigned(frame, image.bits_stored)
             low, high = int(values.min()), int(values.max())
             high = max(high, low + 1)
-            x = (values - low) / (high - low) - 0.5
-            x = np.pad(x, ((0, -rows % STRIDE), (0, -cols % STRIDE)), mode="symmetric")
-            streams.append(model.encode_frame(x, level))
+            x = (values.astype(np.float32) - low) / (high - low) - 0.5
+            streams.append(code_frame(model, x, level, background_mask(values, low)))
             lows.append(low)
             highs.append(high)
         head = _HEAD.pack(
@@ -320,18 +335,70 @@ class RWNetCodec:
         _check_model(info.extra, model)
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
         rows, cols = info.shape[-2:]
-        level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
+        level, version, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
         lows, highs = _normalisation(info.extra, n_frames, info.bits_stored)
         h, w = -(-rows // STRIDE), -(-cols // STRIDE)
         peak = (1 << info.bits_stored) - 1
         frames = []
         for stream, low, high in zip(streams, lows, highs, strict=True):
+            mask, stream = _read_mask(stream, version, rows, cols)
             x = model.decode_frame(stream, level, h, w)[:rows, :cols]
             values = np.rint((x + 0.5) * (high - low) + low)
             values = np.clip(values, max(low, 0), min(high, peak)).astype(np.int32)
+            if mask is not None:
+                values[mask] = low
             frames.append(from_unsigned(values, info.dtype, info.bits_stored))
         out = np.stack(frames)
         return out if len(info.shape) == 3 else out[0]
+
+
+def _padded(x: np.ndarray) -> np.ndarray:
+    rows, cols = x.shape
+    return np.pad(x, ((0, -rows % STRIDE), (0, -cols % STRIDE)), mode="symmetric")
+
+
+def code_frame(model: LoadedModel, x: np.ndarray, level: int, mask: np.ndarray | None) -> bytes:
+    """The payload frame of the normalised image ``x`` ``(rows, cols)``, coded with its
+    background ``mask`` (:mod:`.mask`; masked pixels at ``x = -0.5``) when that pays:
+    always when the mask costs at most ``MASK_SHARE`` of the masked frame, otherwise
+    when it has the lower ``bits + lambda * squared error`` (the encoder's trade-off at
+    this level, :func:`~.rdoq.level_lambdas`) of the two codings."""
+    from medcomp_gui.codecs.rwnet import rdoq
+    from medcomp_gui.codecs.rwnet.mask import encode_mask, fill
+
+    if mask is None:
+        return b"\x00" + model.encode_frame(_padded(x), level)
+    side = encode_mask(mask)
+    head = b"\x01" + _U32.pack(len(side)) + side
+    masked, seen = model.encode_frame(_padded(fill(x, mask)), level, rebuild=True)
+    if len(side) <= MASK_SHARE * len(masked):
+        return head + masked
+    plain, plain_seen = model.encode_frame(_padded(x), level, rebuild=True)
+    rows, cols = x.shape
+    seen = np.where(mask, np.float32(-0.5), seen[:rows, :cols])
+    lam = float(rdoq.level_lambdas(model.lambdas, LEVELS)[level])
+    j_masked = 8 * (len(head) + len(masked)) + lam * float(((seen - x) ** 2).sum())
+    j_plain = 8 * (1 + len(plain)) + lam * float(((plain_seen[:rows, :cols] - x) ** 2).sum())
+    return head + masked if j_masked < j_plain else b"\x00" + plain
+
+
+def _read_mask(frame: bytes, version: int, rows: int, cols: int) -> tuple[np.ndarray | None, bytes]:
+    """(background mask or None, the rest of the frame)."""
+    from medcomp_gui.codecs.rwnet.mask import decode_mask
+
+    if version == 2:
+        return None, frame
+    if not frame or frame[0] > 1:
+        raise CodecError("RWNet frame damaged (background-mask flag)")
+    if frame[0] == 0:
+        return None, frame[1:]
+    if len(frame) < 1 + _U32.size:
+        raise CodecError("RWNet frame truncated")
+    (length,) = _U32.unpack_from(frame, 1)
+    end = 1 + _U32.size + length
+    if end > len(frame):
+        raise CodecError("RWNet frame truncated in its background mask")
+    return decode_mask(frame[1 + _U32.size : end], (rows, cols)), frame[end:]
 
 
 def _check_model(extra: dict, model: LoadedModel) -> None:
@@ -362,15 +429,16 @@ def _normalisation(extra: dict, n_frames: int, bits_stored: int) -> tuple[list[i
 
 def _split(
     payload: bytes, n_frames: int, rows: int, cols: int, channels: int
-) -> tuple[int, list[bytes]]:
-    """(0-based level, frames), every header field checked before any allocation."""
+) -> tuple[int, int, list[bytes]]:
+    """(0-based level, payload version, frames), every header field checked before any
+    allocation."""
     if len(payload) < _HEAD.size:
         raise CodecError("RWNet payload truncated")
     magic, version, quality, _, latent, frames, p_rows, p_cols = _HEAD.unpack_from(payload)
     if magic != MAGIC:
         raise CodecError("not an RWNet payload")
-    if version != VERSION:
-        raise CodecError(f"RWNet payload version {version}; this version reads {VERSION}")
+    if version not in READS:
+        raise CodecError(f"RWNet payload version {version}; this version reads {READS}")
     if not 1 <= quality <= LEVELS or latent != channels:
         raise CodecError("RWNet payload has an invalid quality or channel count")
     if (frames, p_rows, p_cols) != (n_frames, rows, cols):
@@ -387,4 +455,4 @@ def _split(
         pos += length
     if pos != len(payload):
         raise CodecError("RWNet payload has trailing bytes")
-    return quality - 1, streams
+    return quality - 1, version, streams

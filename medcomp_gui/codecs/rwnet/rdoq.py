@@ -39,14 +39,20 @@ LAMBDA_SCALE = 0.8
 def distortion_weights(
     lambdas: tuple[float, ...], inv_gains: np.ndarray, norms: np.ndarray
 ) -> np.ndarray:
-    """``(levels, channels)``: ``LAMBDA_SCALE * lambda_q * (inv_gain_qc * norm_c)**2``;
-    levels beyond the trained ``lambdas`` continue their geometric progression (as the
-    gains do)."""
-    lam = list(lambdas)
-    while len(lam) < inv_gains.shape[0]:
-        lam.append(lam[-1] ** 2 / lam[-2])
+    """``(levels, channels)``: ``LAMBDA_SCALE * lambda_q * (inv_gain_qc * norm_c)**2``
+    (:func:`level_lambdas`)."""
     scale = np.asarray(inv_gains, np.float64) * np.asarray(norms, np.float64)[None, :]
-    return LAMBDA_SCALE * np.asarray(lam, np.float64)[:, None] * scale**2
+    return level_lambdas(lambdas, inv_gains.shape[0])[:, None] * scale**2
+
+
+def level_lambdas(lambdas: tuple[float, ...], levels: int) -> np.ndarray:
+    """``(levels,)``: the encoder's bits per squared error of the normalised image
+    (``LAMBDA_SCALE`` times each level's training lambda); levels beyond the trained
+    ``lambdas`` continue their geometric progression (as the gains do)."""
+    lam = list(lambdas)
+    while len(lam) < levels:
+        lam.append(lam[-1] ** 2 / lam[-2])
+    return LAMBDA_SCALE * np.asarray(lam[:levels], np.float64)
 
 
 def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:

@@ -207,10 +207,12 @@ def golden_image() -> MedicalImage:
 
 def _frame(payload: bytes, model):
     """(level, table levels, offsets, frame stream) of a one-frame 32 x 32 payload."""
-    from medcomp_gui.codecs.rwnet.codec import _read_side, _split
+    from medcomp_gui.codecs.rwnet.codec import _read_mask, _read_side, _split
 
-    level, frames = _split(payload, 1, 32, 32, model.tables.channels)
-    chosen, offsets, stream = _read_side(frames[0], level, model.tables.levels)
+    level, version, frames = _split(payload, 1, 32, 32, model.tables.channels)
+    mask, frame = _read_mask(frames[0], version, 32, 32)
+    assert mask is None
+    chosen, offsets, stream = _read_side(frame, level, model.tables.levels)
     return level, chosen, offsets, stream
 
 
