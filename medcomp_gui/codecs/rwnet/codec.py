@@ -66,10 +66,6 @@ OFFSET_UNIT = 128
 STRIDE = 16
 #: levels of the fixed wavelet path (4**4 = 256 latent channels, 1/16 resolution)
 WAVELET_LEVELS = 4
-#: a background mask is used without comparing with the frame coded without one when
-#: it costs at most this share of the masked frame's bytes (at low rates, where it may
-#: cost more than it saves, both are coded and compared)
-MASK_SHARE = 0.05
 
 
 @dataclass
@@ -83,9 +79,16 @@ class LoadedModel:
     analysis: Any
     synthesis: Any
 
-    def encode_frame(self, x: np.ndarray, level: int, rebuild: bool = False):
-        """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded);
-        with ``rebuild``, ``(frame, the decoder's x)``."""
+    def rounded_bits(self, x: np.ndarray, level: int) -> float:
+        """Bits of the rounded latent of ``x`` (padded) with the tables of ``level``."""
+        from medcomp_gui.codecs.rwnet import entropy
+
+        y = np.asarray(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
+        symbols = np.rint(y).astype(np.int32)
+        return float(entropy.group_bits(symbols, self.tables, level, [level])[level].sum())
+
+    def encode_frame(self, x: np.ndarray, level: int) -> bytes:
+        """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded)."""
         from medcomp_gui.codecs.rwnet import entropy, rdoq
 
         y = np.asarray(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
@@ -96,8 +99,7 @@ class LoadedModel:
         chosen = entropy.choose_table_levels(symbols, self.tables, level)
         offsets = reconstruction_offsets(y, symbols, self.tables.rdo_weights[level])
         stream = entropy.encode_latent(symbols, self.tables, level, chosen)
-        frame = _side(chosen, level, offsets) + stream
-        return (frame, self.reconstruct(symbols, level, offsets)) if rebuild else frame
+        return _side(chosen, level, offsets) + stream
 
     def decode_frame(self, frame: bytes, level: int, h: int, w: int) -> np.ndarray:
         """Inverse of :func:`encode_frame` (padded size; ``h``, ``w``: latent size)."""
@@ -359,27 +361,20 @@ def _padded(x: np.ndarray) -> np.ndarray:
 
 def code_frame(model: LoadedModel, x: np.ndarray, level: int, mask: np.ndarray | None) -> bytes:
     """The payload frame of the normalised image ``x`` ``(rows, cols)``, coded with its
-    background ``mask`` (:mod:`.mask`; masked pixels at ``x = -0.5``) when that pays:
-    always when the mask costs at most ``MASK_SHARE`` of the masked frame, otherwise
-    when it has the lower ``bits + lambda * squared error`` (the encoder's trade-off at
-    this level, :func:`~.rdoq.level_lambdas`) of the two codings."""
-    from medcomp_gui.codecs.rwnet import rdoq
+    background ``mask`` (:mod:`.mask`; masked pixels at ``x = -0.5``) when that pays: when
+    the rounded latent of the filled frame plus the mask costs fewer bits than the
+    rounded latent of ``x`` (with the level's tables; a quick stand-in for coding both:
+    a soft border, as a collimator's, may gain less than the mask costs)."""
     from medcomp_gui.codecs.rwnet.mask import encode_mask, fill
 
+    plain = _padded(x)
     if mask is None:
-        return b"\x00" + model.encode_frame(_padded(x), level)
+        return b"\x00" + model.encode_frame(plain, level)
     side = encode_mask(mask)
-    head = b"\x01" + _U32.pack(len(side)) + side
-    masked, seen = model.encode_frame(_padded(fill(x, mask)), level, rebuild=True)
-    if len(side) <= MASK_SHARE * len(masked):
-        return head + masked
-    plain, plain_seen = model.encode_frame(_padded(x), level, rebuild=True)
-    rows, cols = x.shape
-    seen = np.where(mask, np.float32(-0.5), seen[:rows, :cols])
-    lam = float(rdoq.level_lambdas(model.lambdas, LEVELS)[level])
-    j_masked = 8 * (len(head) + len(masked)) + lam * float(((seen - x) ** 2).sum())
-    j_plain = 8 * (1 + len(plain)) + lam * float(((plain_seen[:rows, :cols] - x) ** 2).sum())
-    return head + masked if j_masked < j_plain else b"\x00" + plain
+    filled = _padded(fill(x, mask))
+    if model.rounded_bits(filled, level) + 8 * len(side) < model.rounded_bits(plain, level):
+        return b"\x01" + _U32.pack(len(side)) + side + model.encode_frame(filled, level)
+    return b"\x00" + model.encode_frame(plain, level)
 
 
 def _read_mask(frame: bytes, version: int, rows: int, cols: int) -> tuple[np.ndarray | None, bytes]:

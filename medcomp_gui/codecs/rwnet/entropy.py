@@ -97,9 +97,21 @@ def choose_table_levels(
     tables code ``symbols`` in the fewest bits (ideal code lengths of the very tables the
     coder uses); a group keeps ``level`` unless another saves more than its side
     information (:data:`SIDE_BITS`)."""
+    candidates = range(max(level - spread, 0), min(level + spread + 1, tables.levels))
+    bits = group_bits(symbols, tables, level, candidates)
+    chosen = default_levels(level)
+    for g in range(GROUPS):
+        best = min(candidates, key=lambda q: bits[q, g])
+        if bits[best, g] + SIDE_BITS < bits[level, g]:
+            chosen[g] = best
+    return chosen
+
+
+def group_bits(symbols: np.ndarray, tables: Tables, level: int, candidates) -> np.ndarray:
+    """``(levels, GROUPS)``: the bits of each group of ``symbols`` (frame level ``level``)
+    with the tables of each level in ``candidates`` (other rows 0)."""
     h, w, channels = symbols.shape
     by_channel, classes, where = _layout(symbols, tables, level)
-    candidates = range(max(level - spread, 0), min(level + spread + 1, tables.levels))
     bits = np.zeros((tables.levels, GROUPS))
     contexts = class_context(classes.reshape(h, w)).reshape(-1)
     groups = channel_groups(channels)
@@ -116,12 +128,7 @@ def choose_table_levels(
         key = classes[where[c]] * BINS + bins
         for q in candidates:
             bits[q, groups[c]] += code_lengths(tables, q, c, key, by_channel[c, where[c]]).sum()
-    chosen = default_levels(level)
-    for g in range(GROUPS):
-        best = min(candidates, key=lambda q: bits[q, g])
-        if bits[best, g] + SIDE_BITS < bits[level, g]:
-            chosen[g] = best
-    return chosen
+    return bits
 
 
 #: bits of side information for one group coded with another level's tables
