@@ -17,7 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from medcomp_gui.codecs.rwnet.entropy import code_lengths, default_levels, lengths_with, table_refs
+from medcomp_gui.codecs.rwnet.entropy import (
+    ESCAPE_BITS,
+    code_lengths,
+    default_levels,
+    lengths_with,
+    table_refs,
+)
 from medcomp_gui.codecs.rwnet.tables import (
     BINS,
     TOTAL,
@@ -26,6 +32,7 @@ from medcomp_gui.codecs.rwnet.tables import (
     channel_groups,
     class_context,
     context_bins,
+    dc_bins,
     to_residual,
 )
 
@@ -64,12 +71,15 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
     weights = tables.rdo_weights[level]
     chosen = default_levels(level)
     target = np.ascontiguousarray(y.reshape(-1, channels).T, np.float64)  # channel-major
-    for _ in range(ROUNDS):
+    for round_ in range(ROUNDS):
+        if round_ == 1:  # the DC, with the classes the first round left
+            left = activity_classes(to_residual(q, tables.ac_coeffs[level]))
+            q[..., 0] = choose_dc(y[..., 0], tables, level, left)
         residual = to_residual(q.reshape(h, w, channels), tables.ac_coeffs[level])
         cls = activity_classes(residual).reshape(-1)
         residual = np.ascontiguousarray(residual.reshape(-1, channels).T)
         values = np.ascontiguousarray(q.reshape(-1, channels).T)
-        for c in range(1, channels):  # channel 0 (DC) is kept as rounded
+        for c in range(1, channels):  # channel 0: choose_dc
             where = np.nonzero(values[c])[0]  # a zero has nowhere to go
             if where.size == 0:
                 continue
@@ -90,6 +100,58 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
         q = values.T.reshape(h, w, channels)
     q = _empty_positions(q, target, tables, level, chosen, weights)
     return np.ascontiguousarray(q, np.int32)
+
+
+def choose_dc(y: np.ndarray, tables: Tables, level: int, classes: np.ndarray) -> np.ndarray:
+    """int64 DC ``(h, w)`` for the scaled DC ``y``: in the decoder's order (raster), each
+    value among its two nearest integers and its MED prediction from the values chosen
+    before it (:func:`~.tables.dc_residual`), the one with the least ``bits + weight *
+    error**2`` (its bin from the residuals of the row above, :func:`~.tables.dc_bins`;
+    its class from ``classes``). Plain rounding spends bits on a residual of +-1 that
+    buys less than its share of a block's error (closed-loop DPCM, as in lossy
+    JPEG-LS); the effect of a choice on the predictions after it is left out. A Python
+    loop: one value depends on the one before it; the DC is 1/256 of the pixels."""
+    h, w = y.shape
+    weight = float(tables.rdo_weights[level][0])
+    costs: dict[tuple[int, int], tuple[int, list[float], float]] = {}
+
+    def bits(k: int, b: int, r: int) -> float:
+        if (k, b) not in costs:
+            low = int(tables.low[level, k, 0, b])
+            length = int(tables.length[level, k, 0, b])
+            start = int(tables.offset[level, k, 0, b])
+            counts = tables.pmf[start : start + length + 1].astype(np.float64)
+            logs = (-np.log2(counts / TOTAL)).tolist()
+            costs[k, b] = (low, logs[:length], logs[length] + ESCAPE_BITS)
+        low, logs, escape = costs[k, b]
+        pos = r - low
+        return logs[pos] if 0 <= pos < len(logs) else escape
+
+    dc = np.zeros((h, w), np.int64)
+    residual = np.zeros((h, w), np.int64)
+    target = np.asarray(y, np.float64)
+    for i in range(h):
+        bins = dc_bins(residual[max(i - 1, 0) : i + 1])[-w:] if i else np.zeros(w, np.int64)
+        above = dc[i - 1].tolist() if i else None
+        row, res, want = [0] * w, [0] * w, target[i].tolist()
+        ks, bs = classes[i].tolist(), bins.tolist()
+        for j in range(w):
+            if i == 0:
+                pred = row[j - 1] if j else 0
+            elif j == 0:
+                pred = above[0]
+            else:
+                a, t, c = row[j - 1], above[j], above[j - 1]
+                pred = min(a, t) if c >= max(a, t) else max(a, t) if c <= min(a, t) else a + t - c
+            v = want[j]
+            best, best_cost = 0, np.inf
+            for cand in {int(np.floor(v)), int(np.floor(v)) + 1, pred}:
+                cost = bits(ks[j], bs[j], cand - pred) + weight * (v - cand) ** 2
+                if cost < best_cost:
+                    best, best_cost = cand, cost
+            row[j], res[j] = best, best - pred
+        dc[i], residual[i] = row, res
+    return dc
 
 
 def _empty_positions(
