@@ -10,7 +10,7 @@ also each model against the first directly (over their common PSNR range).
 
 Usage: .venv/bin/python benchmarks/rwnet_dev.py MODEL_DIR [MODEL_DIR ...]
        [--out benchmarks/results/rwnet_dev.md]
-A model folder holds ``rwnet-v3.{json,weights.h5,tables.npz}`` (``medcomp train ... --export-to``).
+A model folder holds ``rwnet-v4.{json,weights.h5,tables.npz}`` (``medcomp train ... --export-to``).
 Points above 90 dB (near-lossless) are left out of the BD-rates.
 """
 

@@ -14,13 +14,13 @@ Payload (version 3), all little-endian::
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
 (:func:`~.mask.fill`); the decoder sets them back to the frame's lowest value
-(``low``), exactly. The encoder uses a mask where it pays (:func:`_choose_frame`).
-Version 2 frames (no ``has_mask`` byte) are still read.
+(``low``), exactly. The encoder uses a mask where it pays (:func:`code_frame`).
 
 The side information of a frame: the groups (:func:`~.tables.channel_groups`) coded with
 another level's tables (:func:`~.entropy.choose_table_levels`), and the reconstruction
 offsets of the detail bands (:func:`reconstruction_offsets`). (Version 1, without side
-information, was only ever written with the model rwnet-v2, which this one replaces.)
+information, was only ever written with the model rwnet-v2; version 2, without
+background masks, only with rwnet-v3: neither decodes with this model.)
 
 ``Encoded.extra``: ``model_id``, ``model_hash``, ``normalisation`` (per frame ``low`` and
 ``high``, in unsigned stored units: ``x = (v - low) / (high - low) - 0.5``).
@@ -52,8 +52,6 @@ from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
 VERSION = 3
-#: payload versions this module reads (2: frames without the background-mask byte)
-READS = (2, 3)
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 10
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
@@ -233,7 +231,7 @@ def _load(folder: Path) -> LoadedModel:
         analysis, synthesis = _network_transforms(folder)
     return LoadedModel(
         meta["model_id"],
-        store.model_hash(files["weights"], files["tables"]),
+        store.model_hash(files["weights"], files["tables"], meta.get("fixed_path")),
         tuple(cfg["lambdas"]),
         tables,
         analysis,
@@ -337,13 +335,13 @@ class RWNetCodec:
         _check_model(info.extra, model)
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
         rows, cols = info.shape[-2:]
-        level, version, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
+        level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
         lows, highs = _normalisation(info.extra, n_frames, info.bits_stored)
         h, w = -(-rows // STRIDE), -(-cols // STRIDE)
         peak = (1 << info.bits_stored) - 1
         frames = []
         for stream, low, high in zip(streams, lows, highs, strict=True):
-            mask, stream = _read_mask(stream, version, rows, cols)
+            mask, stream = _read_mask(stream, rows, cols)
             x = model.decode_frame(stream, level, h, w)[:rows, :cols]
             values = np.rint((x + 0.5) * (high - low) + low)
             values = np.clip(values, max(low, 0), min(high, peak)).astype(np.int32)
@@ -377,12 +375,10 @@ def code_frame(model: LoadedModel, x: np.ndarray, level: int, mask: np.ndarray |
     return b"\x00" + model.encode_frame(plain, level)
 
 
-def _read_mask(frame: bytes, version: int, rows: int, cols: int) -> tuple[np.ndarray | None, bytes]:
+def _read_mask(frame: bytes, rows: int, cols: int) -> tuple[np.ndarray | None, bytes]:
     """(background mask or None, the rest of the frame)."""
     from medcomp_gui.codecs.rwnet.mask import decode_mask
 
-    if version == 2:
-        return None, frame
     if not frame or frame[0] > 1:
         raise CodecError("RWNet frame damaged (background-mask flag)")
     if frame[0] == 0:
@@ -424,16 +420,15 @@ def _normalisation(extra: dict, n_frames: int, bits_stored: int) -> tuple[list[i
 
 def _split(
     payload: bytes, n_frames: int, rows: int, cols: int, channels: int
-) -> tuple[int, int, list[bytes]]:
-    """(0-based level, payload version, frames), every header field checked before any
-    allocation."""
+) -> tuple[int, list[bytes]]:
+    """(0-based level, frames), every header field checked before any allocation."""
     if len(payload) < _HEAD.size:
         raise CodecError("RWNet payload truncated")
     magic, version, quality, _, latent, frames, p_rows, p_cols = _HEAD.unpack_from(payload)
     if magic != MAGIC:
         raise CodecError("not an RWNet payload")
-    if version not in READS:
-        raise CodecError(f"RWNet payload version {version}; this version reads {READS}")
+    if version != VERSION:
+        raise CodecError(f"RWNet payload version {version}; this version reads {VERSION}")
     if not 1 <= quality <= LEVELS or latent != channels:
         raise CodecError("RWNet payload has an invalid quality or channel count")
     if (frames, p_rows, p_cols) != (n_frames, rows, cols):
@@ -450,4 +445,4 @@ def _split(
         pos += length
     if pos != len(payload):
         raise CodecError("RWNet payload has trailing bytes")
-    return quality - 1, version, streams
+    return quality - 1, streams

@@ -28,15 +28,17 @@ import numpy as np
 
 from medcomp_gui.codecs.rwnet.tables import (
     BINS,
+    CLASSES,
     GROUPS,
     TOTAL,
     Tables,
     activity_classes,
+    channel_bins,
     channel_groups,
     class_context,
-    context_bins,
     dc_bins,
     from_residual,
+    row_channels,
     to_residual,
 )
 from medcomp_gui.errors import CodecError
@@ -123,7 +125,7 @@ def group_bits(symbols: np.ndarray, tables: Tables, level: int, candidates) -> n
         bins = (
             dc_bins(by_channel[0].reshape(h, w))
             if c == 0
-            else context_bins(by_channel, tables.neighbours[c], where[c])
+            else channel_bins(by_channel, tables.neighbours, c, (h, w), where[c])
         )
         key = classes[where[c]] * BINS + bins
         for q in candidates:
@@ -186,7 +188,7 @@ def encode_latent(
             ]
         else:  # the whole channel at once, then one call per (class, bin) group
             if where_c.size:
-                _code_channel(tables, t, c, where_c, by_channel, classes, coded, escapes)
+                _code_channel(tables, t, c, where_c, by_channel, classes, (h, w), coded, escapes)
             continue
         for k, b, where in pairs:
             low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
@@ -213,14 +215,19 @@ def _code_channel(
     where: np.ndarray,
     by_channel: np.ndarray,
     classes: np.ndarray,
+    shape: tuple[int, int],
     coded: list,
     escapes: list,
 ) -> None:
-    """Append detail channel ``c``'s groups (as :func:`_groups` orders them) to ``coded``
+    """Append detail channel ``c``'s groups (in the decoder's order: by (class, bin), or
+    for a row channel row by row and by (class, bin) within each row) to ``coded``
     and its escaped values to ``escapes``, with the tables of level ``t``."""
-    key = classes[where] * BINS + context_bins(by_channel, tables.neighbours[c], where)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
+    key = classes[where] * BINS + channel_bins(by_channel, tables.neighbours, c, shape, where)
+    group = key
+    if c in row_channels(tables.channels):
+        group = where // shape[1] * (CLASSES * BINS) + key
+    order = np.argsort(group, kind="stable")
+    key, group = key[order], group[order]
     values = by_channel[c, where[order]]
     low = tables.low[t, key // BINS, c, key % BINS]
     length = tables.length[t, key // BINS, c, key % BINS]
@@ -228,9 +235,10 @@ def _code_channel(
     outside = (index < 0) | (index >= length)
     escapes.append(values[outside].astype(np.int32))
     index = np.where(outside, length, index).astype(np.int32)
-    keys, starts = np.unique(key, return_index=True)
+    _, starts = np.unique(group, return_index=True)
     ends = np.append(starts[1:], key.size)
-    for k, a, z in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True):
+    for a, z in zip(starts.tolist(), ends.tolist(), strict=True):
+        k = int(key[a])
         coded.append((index[a:z], tables.model(t, k // BINS, c, k % BINS)))
 
 
@@ -312,8 +320,16 @@ def decode_latent(
             bins = dc_bins(rows)[-w:] if i else np.zeros(w, np.int64)
             for k, b, group in _groups(classes[i * w : (i + 1) * w], bins):
                 read(0, int(lv[1]), k, b, i * w + group)
+        rows = np.searchsorted(busy, np.arange(h + 1) * w)  # busy positions of each row
         for c in range(1, tables.channels):
-            bins = context_bins(by_channel, tables.neighbours[c], busy)
+            if c in row_channels(tables.channels):  # each row's bins from the row above
+                for i in range(h):
+                    here = busy[rows[i] : rows[i + 1]]
+                    bins = channel_bins(by_channel, tables.neighbours, c, (h, w), here)
+                    for k, b, group in _groups(classes[here], bins):
+                        read(c, int(lv[c + 1]), k, b, here[group])
+                continue
+            bins = channel_bins(by_channel, tables.neighbours, c, (h, w), busy)
             for k, b, group in _groups(classes[busy], bins):
                 read(c, int(lv[c + 1]), k, b, busy[group])
     except CodecError:

@@ -29,9 +29,9 @@ from medcomp_gui.codecs.rwnet.tables import (
     TOTAL,
     Tables,
     activity_classes,
+    channel_bins,
     channel_groups,
     class_context,
-    context_bins,
     dc_bins,
     to_residual,
 )
@@ -83,7 +83,7 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
             where = np.nonzero(values[c])[0]  # a zero has nowhere to go
             if where.size == 0:
                 continue
-            key = cls[where] * BINS + context_bins(residual, tables.neighbours[c], where)
+            key = cls[where] * BINS + channel_bins(residual, tables.neighbours, c, (h, w), where)
             now = values[c, where]
             pred = now - residual[c, where]
             candidates = (now, now - np.sign(now), np.zeros_like(now))
@@ -180,7 +180,7 @@ def _empty_positions(
     keep = np.zeros(busy.size)  # J of what is there, minus the class symbol
     drop = np.zeros(busy.size)
     for c in range(1, channels):
-        key = cls[busy] * BINS + context_bins(by_channel, tables.neighbours[c], busy)
+        key = cls[busy] * BINS + channel_bins(by_channel, tables.neighbours, c, (h, w), busy)
         now = by_channel[c, busy]
         pred = values[c, busy] - now
         keep += code_lengths(tables, int(table_of[c]), c, key, now)

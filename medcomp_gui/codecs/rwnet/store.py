@@ -1,6 +1,6 @@
 """Where the trained RWNet lives and how its files are written and identified.
 
-A model is three files in one folder, named after its id (e.g. ``rwnet-v3``):
+A model is three files in one folder, named after its id (e.g. ``rwnet-v4``):
 
 - ``<id>.json``: :class:`~.model.RWNetConfig`, training summary, the files' sha256, and
   for a network whose learned branches are gated shut (:func:`~.model.gates_closed`)
@@ -9,8 +9,9 @@ A model is three files in one folder, named after its id (e.g. ``rwnet-v3``):
 - ``<id>.weights.h5``: Keras weights (``model.save_weights``; no pickle, no Lambda);
 - ``<id>.tables.npz``: integer probability tables (:mod:`.tables`).
 
-The model hash recorded in every .mcz is the sha256 of the weights bytes followed by
-the tables bytes.
+The model hash recorded in every .mcz is the sha256 of the weights bytes, the tables
+bytes and, when there is one, the json's ``fixed_path`` entry (sorted-key json), so a
+hand-edited gain is a model mismatch too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-MODEL_ID = "rwnet-v3"
+MODEL_ID = "rwnet-v4"
 ENV_DIR = "MEDCOMP_RWNET_MODEL_DIR"
 
 
@@ -39,10 +40,12 @@ def paths(folder: str | Path, model_id: str = MODEL_ID) -> dict[str, Path]:
     }
 
 
-def model_hash(weights: Path, tables: Path) -> str:
+def model_hash(weights: Path, tables: Path, fixed_path: dict | None = None) -> str:
     digest = hashlib.sha256()
     digest.update(Path(weights).read_bytes())
     digest.update(Path(tables).read_bytes())
+    if fixed_path is not None:
+        digest.update(json.dumps(fixed_path, sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -64,13 +67,14 @@ def export(model, folder: str | Path, summary: dict, frames: list, model_id: str
     tmp = {k: p.with_name(f"tmp{os.getpid()}-{p.name}") for k, p in target.items()}
     model.save_weights(tmp["weights"])
     fit_model(model, frames).save(tmp["tables"])
-    digest = model_hash(tmp["weights"], tmp["tables"])
+    fixed = fixed_path_entry(model)
+    digest = model_hash(tmp["weights"], tmp["tables"], fixed.get("fixed_path"))
     config = {
         "model_id": model_id,
         "config": model.cfg.to_json(),
         "model_hash": digest,
         "training": summary,
-        **fixed_path_entry(model),
+        **fixed,
     }
     tmp["config"].write_text(json.dumps(config, indent=1) + "\n")
     for key in ("weights", "tables", "config"):

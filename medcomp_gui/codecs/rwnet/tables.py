@@ -272,6 +272,49 @@ def context_bins(
     return bin_of(np.abs(by_channel[near[:, None], where[None, :]]).sum(axis=0, dtype=np.int64))
 
 
+def row_channels(channels: int) -> tuple[int, ...]:
+    """Channels coded row by row, their context bins taking in the row above
+    (:func:`channel_bins`): in the dyadic layout the coarsest level's three bands, one
+    coefficient per position, whose spatial neighbours are at the positions around."""
+    return (1, 2, 3) if channels == 4**4 else ()
+
+
+#: how :func:`channel_bins` splits a summed magnitude of a row channel into quarters
+QUARTER_EDGES = (1, 3, 8)
+
+
+def channel_bins(
+    by_channel: np.ndarray,
+    neighbours: np.ndarray,
+    channel: int,
+    shape: tuple[int, int],
+    where: np.ndarray | None = None,
+) -> np.ndarray:
+    """int64 context bins of ``channel`` at positions ``where`` (default: all) of a
+    latent of ``shape`` ``(h, w)`` given channel-major as ``by_channel``
+    ``(channels, h * w)``; ``neighbours``: :attr:`Tables.neighbours`. Most channels:
+    :func:`context_bins`. A row channel (:func:`row_channels`) adds the magnitudes of
+    its own three values in the row above (top-left, top, top-right): their bin when it
+    has no earlier neighbours, else ``4 * quarter(row above) + quarter(neighbours)``
+    (``QUARTER_EDGES``) — on the development set the row above alone took 22-31 % off
+    the first band's empirical entropy, and the split beat a sum for the other two."""
+    if channel not in row_channels(by_channel.shape[0]):
+        return context_bins(by_channel, neighbours[channel], where)
+    where = np.arange(by_channel.shape[1]) if where is None else where
+    h, w = shape
+    grid = np.abs(by_channel[channel].reshape(h, w))
+    padded = np.pad(grid, ((1, 0), (1, 1)))
+    above = (padded[:-1, :-2] + padded[:-1, 1:-1] + padded[:-1, 2:]).reshape(-1)[where]
+    near = neighbours[channel][neighbours[channel] >= 0]
+    if near.size == 0:
+        return bin_of(above)
+    total = np.abs(by_channel[near[:, None], where[None, :]]).sum(axis=0, dtype=np.int64)
+    quarter = np.asarray(QUARTER_EDGES, np.int64)
+    return 4 * np.searchsorted(quarter, above, side="right") + np.searchsorted(
+        quarter, total, side="right"
+    )
+
+
 def dc_bins(dc_residual: np.ndarray) -> np.ndarray:
     """int64 ``(h * w,)`` context bins of the DC residuals ``(h, w)`` (raster order): the
     bin (:func:`bin_of`) of the summed magnitude of the three residuals above each one
@@ -480,11 +523,17 @@ def fit(
             prior = np.diff(cdf[c, first : last + 1])
             index = values + GRID - first
             inside = (index >= 0) & (index < size)
-            bins = (
-                np.concatenate([dc_bins(r[..., 0]) for r in coded])
-                if c == 0
-                else np.concatenate([context_bins(by_channel, neighbours[m]) for m in members])
-            )
+            if c == 0:
+                bins = np.concatenate([dc_bins(r[..., 0]) for r in coded])
+            elif c in row_channels(channels):  # the row above: image by image
+                bins = np.concatenate(
+                    [
+                        channel_bins(r.reshape(-1, channels).T, neighbours, c, r.shape[:2])
+                        for r in coded
+                    ]
+                )
+            else:
+                bins = np.concatenate([context_bins(by_channel, neighbours[m]) for m in members])
             key = np.tile(classes, len(members)) * BINS + bins
             counts = np.bincount(
                 key[inside] * size + index[inside], minlength=CLASSES * BINS * size

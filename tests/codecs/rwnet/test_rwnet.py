@@ -209,8 +209,8 @@ def _frame(payload: bytes, model):
     """(level, table levels, offsets, frame stream) of a one-frame 32 x 32 payload."""
     from medcomp_gui.codecs.rwnet.codec import _read_mask, _read_side, _split
 
-    level, version, frames = _split(payload, 1, 32, 32, model.tables.channels)
-    mask, frame = _read_mask(frames[0], version, 32, 32)
+    level, frames = _split(payload, 1, 32, 32, model.tables.channels)
+    mask, frame = _read_mask(frames[0], 32, 32)
     assert mask is None
     chosen, offsets, stream = _read_side(frame, level, model.tables.levels)
     return level, chosen, offsets, stream

@@ -121,7 +121,8 @@ def test_dc_choice_lowers_bits_plus_weighted_error(model) -> None:
     from medcomp_gui.codecs.rwnet import entropy, rdoq
 
     rng = np.random.default_rng(7)
-    y = np.cumsum(np.cumsum(rng.normal(size=(24, 20)), 0), 1) * 0.2 + 0.3 * rng.normal(size=(24, 20))
+    walk = np.cumsum(np.cumsum(rng.normal(size=(24, 20)), 0), 1)
+    y = 0.2 * walk + 0.3 * rng.normal(size=(24, 20))
     classes = rng.integers(0, 6, size=y.shape)
     level = 2
     weight = model.tables.rdo_weights[level][0]
@@ -360,3 +361,39 @@ def test_class_context_is_the_three_classes_above() -> None:
     assert ctx.max() < T.CLASS_CONTEXTS
     assert T.class_context_group(ctx[1]).tolist() == [2, 3, 3]  # backs off to the largest
     assert T.class_context_group(np.array([first])).tolist() == [T.CLASSES]
+
+
+def test_row_channels_take_their_context_from_the_row_above() -> None:
+    h, w, channels = 3, 4, 256
+    by_channel = np.zeros((channels, h * w), np.int64)
+    by_channel[1, 1] = 7  # band LH of the coarsest level, row 0, column 1
+    near = T.dyadic_neighbours(4)
+    bins = T.channel_bins(by_channel, near, 1, (h, w)).reshape(h, w)
+    assert bins[0].tolist() == [0, 0, 0, 0]  # nothing above the first row
+    assert bins[1].tolist() == [T.bin_of(np.array(7))] * 3 + [0]  # under and beside it
+    assert bins[2].tolist() == [0, 0, 0, 0]
+    # HL: quarter of the row above (its own values) and of its neighbours (LH here)
+    by_channel[2, 2] = 2  # HL above position (1, 2)
+    hl = T.channel_bins(by_channel, near, 2, (h, w)).reshape(h, w)
+    assert hl[1, 2] == 4 * 1 + 0  # 2 above: quarter 1; no LH there
+    assert hl[0, 1] == 0 * 4 + 2  # nothing above; LH 7 at the same position: quarter 2
+    # other channels keep their in-block context
+    np.testing.assert_array_equal(
+        T.channel_bins(by_channel, near, 70, (h, w)), T.context_bins(by_channel, near[70])
+    )
+    assert T.row_channels(16) == ()
+
+
+def test_model_hash_covers_the_fixed_path_gains(tmp_path) -> None:
+    from medcomp_gui.codecs.rwnet import store
+
+    weights, tables = tmp_path / "w", tmp_path / "t"
+    weights.write_bytes(b"weights")
+    tables.write_bytes(b"tables")
+    gains = {"gain": [[1.0, 2.0]], "inv_gain": [[1.0, 0.5]]}
+    edited = {"gain": [[1.0, 2.5]], "inv_gain": [[1.0, 0.4]]}
+    plain = store.model_hash(weights, tables)
+    assert store.model_hash(weights, tables, gains) not in (
+        plain,
+        store.model_hash(weights, tables, edited),
+    )
