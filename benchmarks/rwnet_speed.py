@@ -35,6 +35,7 @@ def main() -> int:
         "|---|---:|---:|---:|",
     ]
     levels = get_codec("rwnet").qualities
+    per_level = []
     for name, target in (("MR2", 1.5), ("RG1", 6.0)):
         image = load_image(get_testdata_file(f"{name}_UNCR.dcm"))
         api.compress(image, "rwnet", quality=1)  # warm-up
@@ -44,6 +45,15 @@ def main() -> int:
             api.decompress(api.compress(image, "rwnet", quality=q))
             seconds.append(time.perf_counter() - start)
         lines.append(f"| {name} | {min(seconds):.2f} | {max(seconds):.2f} | {target} |")
+        per_level.append(f"| {name} | " + " | ".join(f"{t:.2f}" for t in seconds) + " |")
+    lines += [
+        "",
+        "Per level (s):",
+        "",
+        "| image | " + " | ".join(f"q{q}" for q in levels) + " |",
+        "|---" + "|---:" * len(levels) + "|",
+        *per_level,
+    ]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += ["", f"Peak resident memory of the process: {peak:.0f} MB (target 3 GB)."]
     out = Path("benchmarks/results/rwnet_speed.md")

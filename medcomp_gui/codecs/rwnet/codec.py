@@ -77,13 +77,24 @@ class LoadedModel:
     analysis: Any
     synthesis: Any
 
-    def rounded_bits(self, x: np.ndarray, level: int) -> float:
-        """Bits of the rounded latent of ``x`` (padded) with the tables of ``level``."""
+    def rounded_bits_saved(self, x: np.ndarray, filled: np.ndarray, level: int) -> float:
+        """Bits the rounded latent of ``filled`` saves against that of ``x`` (both padded),
+        with the tables of ``level``, counted at the positions where they differ."""
         from medcomp_gui.codecs.rwnet import entropy
 
-        y = np.asarray(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
-        symbols = np.rint(y).astype(np.int32)
-        return float(entropy.group_bits(symbols, self.tables, level, [level])[level].sum())
+        latents = [
+            np.rint(np.asarray(self.analysis(v[np.newaxis, :, :, np.newaxis], level))[0])
+            for v in (x, filled)
+        ]
+        plain, other = (y.astype(np.int32) for y in latents)
+        differ = np.flatnonzero((plain != other).any(axis=-1))
+        if differ.size == 0:
+            return 0.0
+        bits = [
+            entropy.group_bits(y, self.tables, level, [level], differ)[level].sum()
+            for y in (plain, other)
+        ]
+        return float(bits[0] - bits[1])
 
     def encode_frame(self, x: np.ndarray, level: int) -> bytes:
         """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded)."""
@@ -316,7 +327,7 @@ class RWNetCodec:
             low, high = int(values.min()), int(values.max())
             high = max(high, low + 1)
             x = (values.astype(np.float32) - low) / (high - low) - 0.5
-            streams.append(code_frame(model, x, level, background_mask(values, low)))
+            streams.append(code_frame(model, x, level, background_mask(values, low, high)))
             lows.append(low)
             highs.append(high)
         head = _HEAD.pack(
@@ -368,10 +379,12 @@ def code_frame(model: LoadedModel, x: np.ndarray, level: int, mask: np.ndarray |
     plain = _padded(x)
     if mask is None:
         return b"\x00" + model.encode_frame(plain, level)
-    side = encode_mask(mask)
     filled = _padded(fill(x, mask))
-    if model.rounded_bits(filled, level) + 8 * len(side) < model.rounded_bits(plain, level):
-        return b"\x01" + _U32.pack(len(side)) + side + model.encode_frame(filled, level)
+    saved = model.rounded_bits_saved(plain, filled, level)
+    if saved > 0:  # only then is the mask worth coding (its cost decides)
+        side = encode_mask(mask)
+        if 8 * len(side) < saved:
+            return b"\x01" + _U32.pack(len(side)) + side + model.encode_frame(filled, level)
     return b"\x00" + model.encode_frame(plain, level)
 
 

@@ -109,21 +109,31 @@ def choose_table_levels(
     return chosen
 
 
-def group_bits(symbols: np.ndarray, tables: Tables, level: int, candidates) -> np.ndarray:
+def group_bits(
+    symbols: np.ndarray,
+    tables: Tables,
+    level: int,
+    candidates,
+    positions: np.ndarray | None = None,
+) -> np.ndarray:
     """``(levels, GROUPS)``: the bits of each group of ``symbols`` (frame level ``level``)
-    with the tables of each level in ``candidates`` (other rows 0)."""
+    with the tables of each level in ``candidates`` (other rows 0); with ``positions``
+    (sorted raster indices), only the symbols there."""
     h, w, channels = symbols.shape
     by_channel, classes, where = _layout(symbols, tables, level)
+    if positions is not None:
+        where = [np.intersect1d(c, positions, assume_unique=True) for c in where]
     bits = np.zeros((tables.levels, GROUPS))
     contexts = class_context(classes.reshape(h, w)).reshape(-1)
     groups = channel_groups(channels)
     for q in candidates:
-        bits[q, 0] = -np.log2(tables.class_pmf[q][contexts, classes] / TOTAL).sum()
+        probs = tables.class_pmf[q][contexts, classes]
+        bits[q, 0] = -np.log2((probs if positions is None else probs[positions]) / TOTAL).sum()
     for c in range(channels):
         if where[c].size == 0:
             continue
         bins = (
-            dc_bins(by_channel[0].reshape(h, w))
+            dc_bins(by_channel[0].reshape(h, w))[where[c]]
             if c == 0
             else channel_bins(by_channel, tables.neighbours, c, (h, w), where[c])
         )

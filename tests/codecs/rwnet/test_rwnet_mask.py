@@ -88,16 +88,27 @@ def test_background_mask_is_part_of_the_lowest_value() -> None:
     values[5:10, 60:63] = 0  # a small patch: left to the wavelet
     ragged = np.random.default_rng(0).random(80) > 0.5
     values[ragged, 30] = 0  # a ragged edge
-    mask = masks.background_mask(values, 0)
+    mask = masks.background_mask(values, 0, 500)
     assert mask is not None
     assert np.all(values[mask] == 0)
     assert mask[:, :28].all()
     assert not mask[40, 50] and not mask[5:10, 60:63].any()
-    assert masks.background_mask(values, 1) is None
-    assert masks.background_mask(np.zeros((64, 64), np.int32), 0) is None  # constant frame
+    assert masks.background_mask(values, 1, 500) is None
+    assert masks.background_mask(np.zeros((64, 64), np.int32), 0, 0) is None  # constant
     small = np.full((64, 64), 9, np.int32)
     small[:10, :10] = 0
-    assert masks.background_mask(small, 0) is None  # under MIN_REGION pixels
+    assert masks.background_mask(small, 0, 9) is None  # under MIN_REGION pixels
+
+
+def test_soft_borders_get_no_mask() -> None:
+    """A collimator's penumbra or MR noise next to the zeros: the border is within
+    SOFT_BORDER of the range, the mask would not pay."""
+    values = np.full((80, 90), 1000, np.int32)
+    values[:, :30] = 0
+    values[:, 30:34] = 5  # a soft edge: 0.5 % of the range next to the zeros
+    assert masks.background_mask(values, 0, 1000) is None
+    values[:, 30:34] = 300  # a sharp one
+    assert masks.background_mask(values, 0, 1000) is not None
 
 
 def test_fill_keeps_the_image_and_continues_it_smoothly() -> None:
