@@ -208,3 +208,19 @@ def test_damaged_mask_flag_is_a_codec_error(codec) -> None:
     ):
         with pytest.raises(CodecError):
             codec.decode(bad, info)
+
+
+def test_each_frame_has_its_own_mask(codec) -> None:
+    from medcomp_gui.codecs.rwnet.codec import _HEAD, _U32
+
+    padded = _ct_with_padding(128, 128).pixels
+    plain = (phantom((128, 128), 12, True, seed=6).astype(np.int32) // 2).astype(np.int16)
+    image = MedicalImage(np.stack([plain, padded]), 12, modality="CT")
+    enc, out = _encode(codec, image, 8)
+    first = _HEAD.size + _U32.size
+    (length,) = _U32.unpack_from(enc.payload, _HEAD.size)
+    second = first + length + _U32.size
+    assert (enc.payload[first], enc.payload[second]) == (0, 1)
+    padding = padded == -2000
+    np.testing.assert_array_equal(out[1][padding], padded[padding])
+    assert out.shape == image.pixels.shape
