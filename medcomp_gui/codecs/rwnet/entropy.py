@@ -6,8 +6,10 @@ row, each row's tables chosen by the row above), then the DC residuals row by ro
 (as its prediction residual, see :mod:`.tables`) and each (class, context bin) pair, the
 values of that channel at the positions of that pair, each group with the fixed
 categorical model of its table. A detail value's context bin comes from channels
-decoded before it. At
-positions of class 0 only the DC is coded (every other residual is 0 there).
+decoded before it (:func:`~.tables.channel_bins`); the coarsest level's bands
+(:func:`~.tables.row_channels`) are decoded row by row, their bins also taking in their
+own row above. At positions of class 0 only the DC is coded (every other residual is 0
+there).
 Each group of the latent (:func:`~.tables.channel_groups`: the classes, the DC, each
 band) may take its tables from another quality level than the frame's own
 (``table_levels``): the encoder picks, per group, the level whose tables code that
