@@ -16,7 +16,7 @@ A frame with a background mask was coded with the masked pixels filled in smooth
 (:func:`~.mask.fill`); the decoder sets them back to the frame's lowest value
 (``low``), exactly. The encoder uses a mask where it pays (:func:`code_frame`).
 
-The side information of a frame: the groups (:func:`~.tables.channel_groups`) coded with
+The side information of a frame: the groups (:func:`~.contexts.channel_groups`) coded with
 another level's tables (:func:`~.entropy.choose_table_levels`), and the reconstruction
 offsets of the detail bands (:func:`reconstruction_offsets`). (Version 1, without side
 information, was only ever written with the model rwnet-v2; version 2, without
@@ -131,7 +131,7 @@ class LoadedModel:
 
 def _offset_index(symbols: np.ndarray) -> np.ndarray:
     """int64 index into the offsets of each value of a latent; -1: none (DC, zeros)."""
-    from medcomp_gui.codecs.rwnet.tables import channel_groups
+    from medcomp_gui.codecs.rwnet.contexts import channel_groups
 
     depth = (channel_groups(symbols.shape[-1]) - 2) // 3  # 0 coarsest .. 3 finest; DC -1
     index = 2 * depth[None, None, :] + (np.abs(symbols) >= 2)
@@ -183,7 +183,7 @@ def _read_side(
     frame: bytes, level: int, levels: int
 ) -> tuple[np.ndarray, np.ndarray | None, bytes]:
     """(table levels, offsets, frame stream) of a frame."""
-    from medcomp_gui.codecs.rwnet.tables import GROUPS
+    from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
     if len(frame) < _MASK.size:
         raise CodecError("RWNet frame truncated")

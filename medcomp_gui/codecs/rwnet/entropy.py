@@ -1,16 +1,16 @@
 """Entropy coding of RWNet's integer latents with constriction's ANS coder.
 
-Decoding order: the activity class of every latent position (:mod:`.tables`; row by
+Decoding order: the activity class of every latent position (:mod:`.contexts`; row by
 row, each row's tables chosen by the row above), then the DC residuals row by row
-(their bins from the row above, :func:`~.tables.dc_bins`), then for each other channel
-(as its prediction residual, see :mod:`.tables`) and each (class, context bin) pair, the
+(their bins from the row above, :func:`~.contexts.dc_bins`), then for each other channel
+(as its prediction residual, see :mod:`.prediction`) and each (class, context bin) pair, the
 values of that channel at the positions of that pair, each group with the fixed
 categorical model of its table. A detail value's context bin comes from channels
-decoded before it (:func:`~.tables.channel_bins`); the coarsest level's bands
-(:func:`~.tables.row_channels`) are decoded row by row, their bins also taking in their
+decoded before it (:func:`~.contexts.channel_bins`); the coarsest level's bands
+(:func:`~.contexts.row_channels`) are decoded row by row, their bins also taking in their
 own row above. At positions of class 0 only the DC is coded (every other residual is 0
 there).
-Each group of the latent (:func:`~.tables.channel_groups`: the classes, the DC, each
+Each group of the latent (:func:`~.contexts.channel_groups`: the classes, the DC, each
 band) may take its tables from another quality level than the frame's own
 (``table_levels``): the encoder picks, per group, the level whose tables code that
 image's values in the fewest bits (:func:`choose_table_levels`; a forward-adaptive
@@ -28,21 +28,19 @@ import struct
 
 import numpy as np
 
-from medcomp_gui.codecs.rwnet.tables import (
+from medcomp_gui.codecs.rwnet.contexts import (
     BINS,
     CLASSES,
     GROUPS,
-    TOTAL,
-    Tables,
     activity_classes,
     channel_bins,
     channel_groups,
     class_context,
     dc_bins,
-    from_residual,
     row_channels,
-    to_residual,
 )
+from medcomp_gui.codecs.rwnet.prediction import from_residual, to_residual
+from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
 from medcomp_gui.errors import CodecError
 
 _HEAD = struct.Struct("<II")

@@ -19,6 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from medcomp_gui.codecs.rwnet.contexts import (
+    BINS,
+    activity_classes,
+    channel_bins,
+    channel_groups,
+    class_context,
+    dc_bins,
+)
 from medcomp_gui.codecs.rwnet.entropy import (
     ESCAPE_BITS,
     code_lengths,
@@ -26,17 +34,8 @@ from medcomp_gui.codecs.rwnet.entropy import (
     lengths_with,
     table_refs,
 )
-from medcomp_gui.codecs.rwnet.tables import (
-    BINS,
-    TOTAL,
-    Tables,
-    activity_classes,
-    channel_bins,
-    channel_groups,
-    class_context,
-    dc_bins,
-    to_residual,
-)
+from medcomp_gui.codecs.rwnet.prediction import to_residual
+from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
 
 ROUNDS = 2
 #: the encoder's lambda relative to the level's training lambda: chosen on the
@@ -108,8 +107,8 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
 def choose_dc(y: np.ndarray, tables: Tables, level: int, classes: np.ndarray) -> np.ndarray:
     """int64 DC ``(h, w)`` for the scaled DC ``y``: in the decoder's order (raster), each
     value among its two nearest integers and its MED prediction from the values chosen
-    before it (:func:`~.tables.dc_residual`), the one with the least ``bits + weight *
-    error**2`` (its bin from the residuals of the row above, :func:`~.tables.dc_bins`;
+    before it (:func:`~.prediction.dc_residual`), the one with the least ``bits + weight *
+    error**2`` (its bin from the residuals of the row above, :func:`~.contexts.dc_bins`;
     its class from ``classes``). Plain rounding spends bits on a residual of +-1 that
     buys less than its share of a block's error (closed-loop DPCM, as in lossy
     JPEG-LS); the effect of a choice on the predictions after it is left out. A Python

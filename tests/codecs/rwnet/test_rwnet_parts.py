@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from reference_images import phantom
 
-from medcomp_gui.codecs.rwnet import tables as T
+from medcomp_gui.codecs.rwnet import contexts as C
+from medcomp_gui.codecs.rwnet import prediction as P
 
 
 def test_cdf97_path_is_exactly_invertible_and_kills_ramps() -> None:
@@ -48,8 +49,8 @@ def test_path_norms_balance_a_unit_error() -> None:
 
 
 def test_dyadic_neighbours_are_causal_and_follow_the_layout() -> None:
-    near = T.dyadic_neighbours(4)
-    assert near.shape == (256, T.NEIGHBOURS)
+    near = C.dyadic_neighbours(4)
+    assert near.shape == (256, C.NEIGHBOURS)
     assert np.all(near < np.arange(256)[:, None])
     assert np.all(near[0] == -1) and np.all(near[1] == -1)  # DC; the coarsest LH
     # level 1 (phases 8 x 8 from channel 64), band LH, phase (3, 5): its parent is
@@ -66,13 +67,13 @@ def test_dyadic_neighbours_are_causal_and_follow_the_layout() -> None:
 def test_context_bins_grow_with_neighbour_magnitude() -> None:
     residual = np.array([[0, 0, 0], [1, 0, 0], [3, -4, 0], [100, 100, 0]])
     by_channel = residual.T
-    bins = T.context_bins(by_channel, np.array([0, 1, -1, -1, -1]))
+    bins = C.context_bins(by_channel, np.array([0, 1, -1, -1, -1]))
     # sums 0, 1, 7 and 200: half-octave bins, the last one open
-    assert bins.tolist() == [0, 1, 5, T.BINS - 1]
-    assert T.context_bins(by_channel, np.array([0, 1, -1]), np.array([2])).tolist() == [5]
-    assert T.bin_of(np.array(T.BIN_EDGES)).tolist() == list(range(1, T.BINS))
-    assert T.bin_of(np.array(T.BIN_EDGES) - 1).tolist() == list(range(T.BINS - 1))
-    assert T.context_bins(by_channel, np.full(T.NEIGHBOURS, -1)).tolist() == [0, 0, 0, 0]
+    assert bins.tolist() == [0, 1, 5, C.BINS - 1]
+    assert C.context_bins(by_channel, np.array([0, 1, -1]), np.array([2])).tolist() == [5]
+    assert C.bin_of(np.array(C.BIN_EDGES)).tolist() == list(range(1, C.BINS))
+    assert C.bin_of(np.array(C.BIN_EDGES) - 1).tolist() == list(range(C.BINS - 1))
+    assert C.context_bins(by_channel, np.full(C.NEIGHBOURS, -1)).tolist() == [0, 0, 0, 0]
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_rdoq_saves_bits_for_little_distortion_and_decodes(model) -> None:
     assert optimised.shape == rounded.shape and optimised.dtype == np.int32
     # each value goes only towards zero, except at emptied positions, where every detail
     # value becomes its prediction from the DC (residual 0)
-    emptied = ~T.to_residual(optimised, model.tables.ac_coeffs[level])[..., 1:].any(axis=-1)
+    emptied = ~P.to_residual(optimised, model.tables.ac_coeffs[level])[..., 1:].any(axis=-1)
     towards_zero = (np.abs(optimised) <= np.abs(rounded))[..., 1:]
     assert np.all(towards_zero.all(axis=-1) | emptied)
     # the DC: its two nearest integers or its prediction, never far from y
@@ -128,8 +129,8 @@ def test_dc_choice_lowers_bits_plus_weighted_error(model) -> None:
     weight = model.tables.rdo_weights[level][0]
 
     def cost(dc):
-        residual = T.dc_residual(dc)
-        key = classes.reshape(-1) * T.BINS + T.dc_bins(residual)
+        residual = P.dc_residual(dc)
+        key = classes.reshape(-1) * C.BINS + C.dc_bins(residual)
         bits = entropy.code_lengths(model.tables, level, 0, key, residual.reshape(-1)).sum()
         return bits + weight * ((y - dc) ** 2).sum()
 
@@ -226,7 +227,7 @@ def test_numpy_and_keras_wavelets_agree_exactly() -> None:
 
 def test_groups_may_use_other_levels_tables_and_the_choice_saves_bits(model) -> None:
     from medcomp_gui.codecs.rwnet import entropy
-    from medcomp_gui.codecs.rwnet.tables import GROUPS
+    from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
     tables, level = model.tables, 4
     x = phantom((128, 96), 12, False, seed=9).astype(np.float32) / 4095 - 0.5
@@ -287,10 +288,10 @@ def test_side_information_damage_is_a_codec_error() -> None:
 
 
 def test_pooled_channels_partition_the_finest_level_into_small_like_groups(model) -> None:
-    groups = T.pooled_channels(256)
+    groups = C.pooled_channels(256)
     assert sorted(c for g in groups for c in g) == list(range(256))
-    band = T.channel_groups(256)
-    near = T.dyadic_neighbours(4)
+    band = C.channel_groups(256)
+    near = C.dyadic_neighbours(4)
     for members in groups:
         assert len(members) == 1 or (min(members) >= 64 and len(members) <= 4)
         assert len({int(band[m]) for m in members}) == 1
@@ -306,7 +307,7 @@ def test_pooled_channels_partition_the_finest_level_into_small_like_groups(model
 
 
 def test_spatial_neighbours_count_twice() -> None:
-    near = T.dyadic_neighbours(4)
+    near = C.dyadic_neighbours(4)
     child = 64 + 3 * 8 + 5  # finest LH, phase (3, 5)
     assert list(near[child]).count(child - 8) == 2 and list(near[child]).count(child - 1) == 2
     assert list(near[child]).count(16 + 1 * 4 + 2) == 1  # the parent once
@@ -314,9 +315,9 @@ def test_spatial_neighbours_count_twice() -> None:
 
 def test_dc_bins_come_from_the_row_above() -> None:
     residual = np.array([[5, 0, 0, 0], [0, 0, 0, 0], [0, 0, 9, 0]])
-    bins = T.dc_bins(residual).reshape(3, 4)
+    bins = C.dc_bins(residual).reshape(3, 4)
     assert bins[0].tolist() == [0, 0, 0, 0]  # first row: nothing above
-    assert bins[1].tolist() == [T.bin_of(np.array(5))] * 2 + [0, 0]  # under and right of 5
+    assert bins[1].tolist() == [C.bin_of(np.array(5))] * 2 + [0, 0]  # under and right of 5
     assert bins[2].tolist() == [0, 0, 0, 0]
 
 
@@ -352,36 +353,36 @@ def test_rdoq_empties_positions_whose_details_are_not_worth_their_bits(model) ->
 
 def test_class_context_is_the_three_classes_above() -> None:
     classes = np.array([[1, 2, 3], [4, 5, 6]])
-    ctx = T.class_context(classes)
-    first = T.CLASSES**3
+    ctx = C.class_context(classes)
+    first = C.CLASSES**3
     assert ctx[0].tolist() == [first] * 3  # nothing above the first row
-    n = T.CLASSES
+    n = C.CLASSES
     # (top, top-left, top-right), the sides repeated
     assert ctx[1].tolist() == [(1 * n + 1) * n + 2, (2 * n + 1) * n + 3, (3 * n + 2) * n + 3]
-    assert ctx.max() < T.CLASS_CONTEXTS
-    assert T.class_context_group(ctx[1]).tolist() == [2, 3, 3]  # backs off to the largest
-    assert T.class_context_group(np.array([first])).tolist() == [T.CLASSES]
+    assert ctx.max() < C.CLASS_CONTEXTS
+    assert C.class_context_group(ctx[1]).tolist() == [2, 3, 3]  # backs off to the largest
+    assert C.class_context_group(np.array([first])).tolist() == [C.CLASSES]
 
 
 def test_row_channels_take_their_context_from_the_row_above() -> None:
     h, w, channels = 3, 4, 256
     by_channel = np.zeros((channels, h * w), np.int64)
     by_channel[1, 1] = 7  # band LH of the coarsest level, row 0, column 1
-    near = T.dyadic_neighbours(4)
-    bins = T.channel_bins(by_channel, near, 1, (h, w)).reshape(h, w)
+    near = C.dyadic_neighbours(4)
+    bins = C.channel_bins(by_channel, near, 1, (h, w)).reshape(h, w)
     assert bins[0].tolist() == [0, 0, 0, 0]  # nothing above the first row
-    assert bins[1].tolist() == [T.bin_of(np.array(7))] * 3 + [0]  # under and beside it
+    assert bins[1].tolist() == [C.bin_of(np.array(7))] * 3 + [0]  # under and beside it
     assert bins[2].tolist() == [0, 0, 0, 0]
     # HL: quarter of the row above (its own values) and of its neighbours (LH here)
     by_channel[2, 2] = 2  # HL above position (1, 2)
-    hl = T.channel_bins(by_channel, near, 2, (h, w)).reshape(h, w)
+    hl = C.channel_bins(by_channel, near, 2, (h, w)).reshape(h, w)
     assert hl[1, 2] == 4 * 1 + 0  # 2 above: quarter 1; no LH there
     assert hl[0, 1] == 0 * 4 + 2  # nothing above; LH 7 at the same position: quarter 2
     # other channels keep their in-block context
     np.testing.assert_array_equal(
-        T.channel_bins(by_channel, near, 70, (h, w)), T.context_bins(by_channel, near[70])
+        C.channel_bins(by_channel, near, 70, (h, w)), C.context_bins(by_channel, near[70])
     )
-    assert T.row_channels(16) == ()
+    assert C.row_channels(16) == ()
 
 
 def test_model_hash_covers_the_fixed_path_gains(tmp_path) -> None:
