@@ -78,21 +78,22 @@ def background_mask(values: np.ndarray, low: int, high: int) -> np.ndarray | Non
 def fill(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """float32 copy of ``x`` ``(rows, cols)`` whose ``mask`` pixels continue the others
     smoothly (push-pull: masked averages down a pyramid, bilinear interpolation back up),
-    so the transform sees no border where the mask begins."""
+    so the transform sees no border where the mask begins. Encoder only: float32 (a
+    large frame's pyramid stays under twice its size)."""
     from scipy import ndimage
 
-    value = np.where(mask, 0.0, np.asarray(x, np.float64))
-    weight = (~mask).astype(np.float64)
+    value = np.where(mask, np.float32(0), np.asarray(x, np.float32))
+    weight = (~mask).astype(np.float32)
     pyramid = []
     while (weight == 0).any() and min(value.shape) > 1:
         pyramid.append((value, weight))
         value, weight = _halve(value), _halve(weight)
-    mean = value.sum() / weight.sum()
-    estimate = np.where(weight > 0, value / np.maximum(weight, 1e-300), mean)
+    mean = np.float32(value.sum(dtype=np.float64) / weight.sum(dtype=np.float64))
+    estimate = np.where(weight > 0, value / np.maximum(weight, np.float32(1e-30)), mean)
     for value, weight in reversed(pyramid):
         up = ndimage.zoom(estimate, 2, order=1, mode="nearest", grid_mode=True)
         up = up[: value.shape[0], : value.shape[1]]
-        estimate = np.where(weight > 0, value / np.maximum(weight, 1e-300), up)
+        estimate = np.where(weight > 0, value / np.maximum(weight, np.float32(1e-30)), up)
     out = np.asarray(x, np.float32).copy()
     out[mask] = estimate[mask]
     return out
