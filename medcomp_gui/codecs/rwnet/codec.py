@@ -53,7 +53,7 @@ from medcomp_gui.imaging.image import MedicalImage
 MAGIC = b"RWN"
 VERSION = 3
 #: quality levels: the model's trained levels plus its extrapolated ones
-LEVELS = 10
+LEVELS = 11
 _HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
 _U32 = struct.Struct("<I")
 _MASK = struct.Struct("<H")

@@ -48,7 +48,7 @@ class RWNetConfig:
     latent: int = 256
     levels: int = 8
     #: quality levels above the trained ones, extrapolated at inference (see level_gains)
-    extra_levels: int = 2
+    extra_levels: int = 3
     #: rate-distortion trade-off of each level: loss = bpp + lmbda * MSE (x in [0, 1]).
     lambdas: tuple[float, ...] = (3.0, 15.5, 80.0, 416.0, 2150.0, 11200.0, 58000.0, 300000.0)
     #: the fixed transform: "cdf97" (dyadic CDF 9/7, rwnet-v2) or "haar_packet" (rwnet-v1)
