@@ -13,11 +13,17 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from medcomp_gui import api  # noqa: E402
 from medcomp_gui.codecs import get_codec  # noqa: E402
 from medcomp_gui.imaging import load_image  # noqa: E402
+
+#: runs per level; the table gives their median (one run on this shared machine can
+#: take half as long again as the next)
+REPEATS = 3
 
 
 def main() -> int:
@@ -29,7 +35,7 @@ def main() -> int:
         "Command: `python benchmarks/rwnet_speed.py`  ",
         f"Machine: {os.cpu_count()} cores, load average before "
         + ", ".join(f"{v:.2f}" for v in os.getloadavg())
-        + ". The first call (TensorFlow import, model load) is left out.",
+        + f". Median of {REPEATS} runs per level; the first call (model load) is left out.",
         "",
         "| image | encode + decode, fastest level (s) | slowest level (s) | target (s) |",
         "|---|---:|---:|---:|",
@@ -41,9 +47,12 @@ def main() -> int:
         api.compress(image, "rwnet", quality=1)  # warm-up
         seconds = []
         for q in levels:
-            start = time.perf_counter()
-            api.decompress(api.compress(image, "rwnet", quality=q))
-            seconds.append(time.perf_counter() - start)
+            runs = []
+            for _ in range(REPEATS):
+                start = time.perf_counter()
+                api.decompress(api.compress(image, "rwnet", quality=q))
+                runs.append(time.perf_counter() - start)
+            seconds.append(float(np.median(runs)))
         lines.append(f"| {name} | {min(seconds):.2f} | {max(seconds):.2f} | {target} |")
         per_level.append(f"| {name} | " + " | ".join(f"{t:.2f}" for t in seconds) + " |")
     lines += [
