@@ -315,11 +315,11 @@ class RWNetCodec:
         return load_model(self.model_dir)
 
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
+        from medcomp_gui.codecs.rwnet.mask import background_mask
+
         params = resolve_params(self, given)
         level = params["quality"] - 1
         model = self._model()
-        from medcomp_gui.codecs.rwnet.mask import background_mask
-
         rows, cols = image.rows, image.cols
         lows, highs, streams = [], [], []
         for frame in image.frames:
