@@ -310,7 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument(
         "-o", "--output", type=Path, required=True, help=".mcz, or .dcm for jpeg2000/jpegls"
     )
-    enc.add_argument("--quality", "-Q", type=int, help="rwnet quality level (higher is better)")
+    enc.add_argument(
+        "--quality", "-Q", "-q", type=int, help="rwnet quality level (higher is better)"
+    )
     enc.add_argument("--rank", type=int, help="svd rank")
     enc.add_argument("--psnr", type=float, help="jpeg2000: target PSNR in dB")
     enc.add_argument("--ratio", type=float, help="jpeg2000: target compression ratio")

@@ -226,3 +226,28 @@ def test_train_options_follow_a_double_dash(capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "medcomp train" in out and "--resume" in out and "--model-id" in out
+
+
+def test_encode_takes_the_rwnet_quality_as_q(capsys, mr_file, tmp_path):
+    """`medcomp encode IN -c rwnet -q Q` (the issue's spelling; `-Q` and `--quality` too);
+    `medcomp -q ...` before the command stays "quiet"."""
+    sizes = []
+    for flag, level in (("-q", "2"), ("-Q", "9")):
+        out = tmp_path / f"{level}.mcz"
+        code, stdout, _ = run(
+            capsys,
+            "-q",
+            "encode",
+            str(mr_file),
+            "-c",
+            "rwnet",
+            flag,
+            level,
+            "-o",
+            str(out),
+            "--json",
+        )
+        assert code == 0
+        assert json.loads(stdout)["params"] == {"quality": int(level)}
+        sizes.append(out.stat().st_size)
+    assert sizes[0] < sizes[1]
