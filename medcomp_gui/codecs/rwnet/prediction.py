@@ -43,15 +43,17 @@ def dc_restore(residual: np.ndarray) -> np.ndarray:
         dc[i, 0] = dc[i - 1, 0] + res[i, 0]
         top, corner, row = dc[i - 1], dc[i - 1], res[i]
         for j in range(1, w):
-            a, b, c = int(dc[i, j - 1]), int(top[j]), int(corner[j - 1])
-            if c >= max(a, b):
-                pred = min(a, b)
-            elif c <= min(a, b):
-                pred = max(a, b)
-            else:
-                pred = a + b - c
-            dc[i, j] = pred + row[j]
+            dc[i, j] = med(int(dc[i, j - 1]), int(top[j]), int(corner[j - 1])) + row[j]
     return dc
+
+
+def med(left: int, top: int, corner: int) -> int:
+    """:func:`_med` of one position (Python ints: the sequential loops' version)."""
+    if corner >= max(left, top):
+        return min(left, top)
+    if corner <= min(left, top):
+        return max(left, top)
+    return left + top - corner
 
 
 def dc_features(dc: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from medcomp_gui.codecs.rwnet.entropy import (
     lengths_with,
     table_refs,
 )
-from medcomp_gui.codecs.rwnet.prediction import to_residual
+from medcomp_gui.codecs.rwnet.prediction import med, to_residual
 from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
 
 ROUNDS = 2
@@ -48,20 +48,14 @@ LAMBDA_SCALE = 0.8
 def distortion_weights(
     lambdas: tuple[float, ...], inv_gains: np.ndarray, norms: np.ndarray
 ) -> np.ndarray:
-    """``(levels, channels)``: ``LAMBDA_SCALE * lambda_q * (inv_gain_qc * norm_c)**2``
-    (:func:`level_lambdas`)."""
-    scale = np.asarray(inv_gains, np.float64) * np.asarray(norms, np.float64)[None, :]
-    return level_lambdas(lambdas, inv_gains.shape[0])[:, None] * scale**2
-
-
-def level_lambdas(lambdas: tuple[float, ...], levels: int) -> np.ndarray:
-    """``(levels,)``: the encoder's bits per squared error of the normalised image
-    (``LAMBDA_SCALE`` times each level's training lambda); levels beyond the trained
-    ``lambdas`` continue their geometric progression (as the gains do)."""
+    """``(levels, channels)``: ``LAMBDA_SCALE * lambda_q * (inv_gain_qc * norm_c)**2``;
+    levels beyond the trained ``lambdas`` continue their geometric progression (as the
+    gains do)."""
     lam = list(lambdas)
-    while len(lam) < levels:
+    while len(lam) < inv_gains.shape[0]:
         lam.append(lam[-1] ** 2 / lam[-2])
-    return LAMBDA_SCALE * np.asarray(lam[:levels], np.float64)
+    scale = np.asarray(inv_gains, np.float64) * np.asarray(norms, np.float64)[None, :]
+    return LAMBDA_SCALE * np.asarray(lam, np.float64)[:, None] * scale**2
 
 
 def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
@@ -143,8 +137,7 @@ def choose_dc(y: np.ndarray, tables: Tables, level: int, classes: np.ndarray) ->
             elif j == 0:
                 pred = above[0]
             else:
-                a, t, c = row[j - 1], above[j], above[j - 1]
-                pred = min(a, t) if c >= max(a, t) else max(a, t) if c <= min(a, t) else a + t - c
+                pred = med(row[j - 1], above[j], above[j - 1])
             v = want[j]
             best, best_cost = 0, np.inf
             for cand in {int(np.floor(v)), int(np.floor(v)) + 1, pred}:
