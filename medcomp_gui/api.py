@@ -39,10 +39,6 @@ __all__ = [
     "save",
 ]
 
-#: Codecs with a standard DICOM transfer syntax that pydicom encodes.
-DICOM_CODECS = ("jpeg2000", "jpegls")
-_PSNR_TRIES = 8
-
 
 def compress(image: MedicalImage, codec: str, **params: Any) -> bytes:
     """A complete .mcz file holding ``image`` compressed by ``codec``."""
@@ -114,71 +110,27 @@ def _description(codec: str, params: dict[str, Any], ratio: float) -> str:
 
 
 def compress_dicom(image: MedicalImage, codec: str, **params: Any) -> bytes:
-    """A standard DICOM file of ``image`` compressed by ``codec`` (jpeg2000 or jpegls).
+    """A standard DICOM file of ``image`` compressed by ``codec`` (one with a DICOM
+    transfer syntax: :func:`~medcomp_gui.codecs.dicom_codec_names`).
 
-    Lossless output keeps the SOP Instance UID; lossy output is marked (new UID, Lossy
-    Image Compression "01", ratio, method, DERIVED). A PSNR target is met by re-encoding
-    with a higher aim when OpenJPEG's rate allocation falls short.
+    The codec encodes (its ``encode_dicom``); lossless output keeps the SOP Instance UID,
+    lossy output is marked here for every codec alike (new UID, Lossy Image Compression
+    "01", ratio, the codec's method, DERIVED).
     """
-    from medcomp_gui.codecs.base import resolve_params
-    from medcomp_gui.codecs.jpeg2000_codec import lossy_mode
-    from medcomp_gui.imaging.dicom_io import dataset_bytes, encode_dataset
+    from medcomp_gui.imaging.dicom_io import dataset_bytes
     from medcomp_gui.imaging.marks import mark_lossy
 
-    if codec not in DICOM_CODECS:
-        raise CodecError(f"{codec} has no DICOM transfer syntax; write a .mcz file instead")
     chosen = get_codec(codec)
+    encode = getattr(chosen, "encode_dicom", None)
+    if encode is None:
+        raise CodecError(f"{codec} has no DICOM transfer syntax; write a .mcz file instead")
     if (missing := chosen.availability()) is not None:
         raise CodecError(missing)
-    resolved = resolve_params(chosen, params)
-    if codec == "jpegls":
-        near = resolved.get("near", 0)
-        if near and resolved.get("lossless"):
-            raise CodecError("give either --lossless or --near, not both")
-        ds = (
-            encode_dataset(image, "jpegls-near-lossless", jls_error=near)
-            if near
-            else encode_dataset(image, "jpegls-lossless")
-        )
-        if near and metrics.max_abs_error(image.pixels, ds.pixel_array) > near:
-            # CharLS works modulo the sample range: signed values at the ends of the
-            # range can wrap around. The bound is the point of near-lossless, so refuse.
-            raise CodecError(
-                f"JPEG-LS near-lossless DICOM of this signed image breaks the NEAR={near} bound "
-                "(values wrap at the range ends); write .mcz or use jpeg2000"
-            )
-        used = {"near": near} if near else {"lossless": True}
-    else:
-        if min(image.rows, image.cols) < 32:
-            raise CodecError(
-                f"JPEG 2000 in DICOM needs at least 32 pixels a side ({image.rows}x{image.cols}): "
-                "pydicom's encoder uses 6 resolution levels; write .mcz or use jpegls"
-            )
-        mode = lossy_mode(resolved)
-        if mode == "lossless":
-            ds, used = encode_dataset(image, "jpeg2000-lossless"), {"lossless": True}
-        elif mode == "ratio":
-            ds, used = encode_dataset(image, "jpeg2000", j2k_cr=[resolved["ratio"]]), resolved
-        else:
-            ds, used = _dicom_to_psnr(image, resolved["psnr"]), resolved
-    if "lossless" not in used:
-        compressed = len(ds.PixelData)
-        ratio = image.original_bytes / compressed
-        mark_lossy(ds, ratio, chosen.dicom_method, _description(codec, used, ratio))
-    return dataset_bytes(ds)
-
-
-def _dicom_to_psnr(image: MedicalImage, target: float) -> Any:
-    from medcomp_gui.imaging.dicom_io import encode_dataset
-
-    aim = target
-    for _ in range(_PSNR_TRIES):
-        ds = encode_dataset(image, "jpeg2000", j2k_psnr=[aim])
-        achieved = metrics.psnr(image.pixels, ds.pixel_array, image.bits_stored)
-        if achieved >= target:
-            return ds
-        aim += max(target - achieved, 0.02) + 0.02
-    return encode_dataset(image, "jpeg2000-lossless")
+    out = encode(image, **params)
+    if not out.lossless:
+        ratio = image.original_bytes / len(out.dataset.PixelData)
+        mark_lossy(out.dataset, ratio, chosen.dicom_method, _description(codec, out.params, ratio))
+    return dataset_bytes(out.dataset)
 
 
 def decode_output(data: bytes) -> MedicalImage:

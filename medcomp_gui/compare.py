@@ -16,6 +16,7 @@ from medcomp_gui.imaging import MedicalImage
 #: Settings swept per codec (lossless modes are one extra point each, not in the BD-rate).
 SWEEPS: dict[str, list[dict[str, Any]]] = {
     "jpeg2000": [{"psnr": p} for p in (40, 45, 50, 55, 60, 65)] + [{"lossless": True}],
+    "htj2k": [{"psnr": p} for p in (40, 45, 50, 55, 60, 65)] + [{"lossless": True}],
     "jpegls": [{"near": n} for n in (16, 8, 4, 2, 1)] + [{"lossless": True}],
     "jpegxl": [{"distance": d} for d in (8.0, 4.0, 2.0, 1.0, 0.5, 0.25)] + [{"lossless": True}],
     "svd": [{"rank": r} for r in (4, 8, 16, 32, 64, 128)],

@@ -20,6 +20,7 @@ _REGISTRY: dict[str, str] = {
     "rwnet": "medcomp_gui.codecs.rwnet.codec:RWNetCodec",
     "svd": "medcomp_gui.codecs.svd_codec:SVDCodec",
     "jpeg2000": "medcomp_gui.codecs.jpeg2000_codec:JPEG2000Codec",
+    "htj2k": "medcomp_gui.codecs.htj2k_codec:HTJ2KCodec",
     "jpegls": "medcomp_gui.codecs.jpegls_codec:JPEGLSCodec",
     "jpegxl": "medcomp_gui.codecs.jpegxl_codec:JPEGXLCodec",
 }
@@ -40,3 +41,9 @@ def get_codec(name: str) -> Codec:
         factory = getattr(importlib.import_module(module_name), attr)
         _INSTANCES[name] = factory()
     return _INSTANCES[name]
+
+
+def dicom_codec_names() -> list[str]:
+    """Codecs that write a standard DICOM transfer syntax (those with ``encode_dicom``;
+    imports their modules, which import no heavy dependency at module level)."""
+    return [name for name in _REGISTRY if hasattr(get_codec(name), "encode_dicom")]

@@ -8,6 +8,7 @@ import numpy as np
 
 from medcomp_gui import metrics
 from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, resolve_params, to_unsigned
+from medcomp_gui.codecs.dicom import DicomEncoded, pydicom_compressed
 from medcomp_gui.codecs.framing import decode_frames, pack_frames
 from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
@@ -69,6 +70,38 @@ class JPEG2000Codec:
         import openjpeg
 
         return decode_frames(payload, info, openjpeg.decode)
+
+    def encode_dicom(self, image: MedicalImage, **given: Any) -> DicomEncoded:
+        """JPEG 2000 Image Compression (Lossless Only) or JPEG 2000 (lossy) through
+        pydicom's encoder (OpenJPEG); a PSNR target is met by raising OpenJPEG's aim."""
+        from pydicom.uid import JPEG2000, JPEG2000Lossless
+
+        if (missing := self.availability()) is not None:
+            raise CodecUnavailableError(missing)
+        params = resolve_params(self, given)
+        if min(image.rows, image.cols) < _MIN_SIDE:
+            raise CodecError(
+                f"JPEG 2000 in DICOM needs at least {_MIN_SIDE} pixels a side "
+                f"({image.rows}x{image.cols}): pydicom's encoder uses 6 resolution levels; "
+                "write .mcz or use jpegls or htj2k"
+            )
+        mode = lossy_mode(params)
+        if mode == "lossless":
+            ds = pydicom_compressed(image, JPEG2000Lossless)
+            return DicomEncoded(ds, {"lossless": True}, lossless=True)
+        if mode == "ratio":
+            return DicomEncoded(
+                pydicom_compressed(image, JPEG2000, j2k_cr=[params["ratio"]]), params, False
+            )
+        aim = params["psnr"]
+        for _ in range(_PSNR_TRIES):
+            ds = pydicom_compressed(image, JPEG2000, j2k_psnr=[aim])
+            achieved = metrics.psnr(image.pixels, ds.pixel_array, image.bits_stored)
+            if achieved >= params["psnr"]:
+                return DicomEncoded(ds, params, lossless=False)
+            aim += max(params["psnr"] - achieved, 0.02) + 0.02
+        ds = pydicom_compressed(image, JPEG2000Lossless)
+        return DicomEncoded(ds, {"lossless": True}, lossless=True)
 
 
 def _encode(frame: np.ndarray, bits_stored: int, **options: Any) -> bytes:

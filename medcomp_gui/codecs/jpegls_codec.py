@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, resolve_params, to_unsigned
+from medcomp_gui.codecs.dicom import DicomEncoded, pydicom_compressed
 from medcomp_gui.codecs.framing import decode_frames, pack_frames
 from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
@@ -65,3 +66,25 @@ class JPEGLSCodec:
         import jpeg_ls
 
         return decode_frames(payload, info, lambda b: jpeg_ls.decode(np.frombuffer(b, np.uint8)))
+
+    def encode_dicom(self, image: MedicalImage, **given: Any) -> DicomEncoded:
+        """JPEG-LS Lossless or JPEG-LS Near-Lossless through pydicom's encoder (CharLS)."""
+        from pydicom.uid import JPEGLSLossless, JPEGLSNearLossless
+
+        if (missing := self.availability()) is not None:
+            raise CodecUnavailableError(missing)
+        params = resolve_params(self, given)
+        near = params.get("near", 0)
+        if near and params.get("lossless"):
+            raise CodecError("give either --lossless or --near, not both")
+        if not near:
+            return DicomEncoded(pydicom_compressed(image, JPEGLSLossless), {"lossless": True}, True)
+        ds = pydicom_compressed(image, JPEGLSNearLossless, jls_error=near)
+        if np.max(np.abs(image.pixels.astype(np.int64) - ds.pixel_array)) > near:
+            # CharLS works modulo the sample range: signed values at the ends of the
+            # range can wrap around. The bound is the point of near-lossless, so refuse.
+            raise CodecError(
+                f"JPEG-LS near-lossless DICOM of this signed image breaks the NEAR={near} bound "
+                "(values wrap at the range ends); write .mcz or use jpeg2000"
+            )
+        return DicomEncoded(ds, {"near": near}, lossless=False)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 COLOURS = {
     "jpeg2000": "#1f77b4",
+    "htj2k": "#17becf",
     "jpegls": "#2ca02c",
     "jpegxl": "#9467bd",
     "svd": "#ff7f0e",

@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from medcomp_gui.api import DICOM_CODECS
-from medcomp_gui.codecs import codec_names, get_codec
+from medcomp_gui.codecs import codec_names, dicom_codec_names, get_codec
 from medcomp_gui.gui import compute
 from medcomp_gui.guidance import guideline_ratio
 
@@ -181,7 +180,7 @@ class QtSaveDialog(QDialog):
             row = _ParamRow(spec, current.get(spec.name), choices.get(spec.name))
             self.rows.append(row)
             self.params_form.addRow(row.use, row.editor)
-        dicom_ok = name in DICOM_CODECS
+        dicom_ok = name in dicom_codec_names()
         self.format_combo.model().item(1).setEnabled(dicom_ok)
         if not dicom_ok:
             self.format_combo.setCurrentIndex(0)

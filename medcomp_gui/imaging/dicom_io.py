@@ -11,17 +11,12 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import (
-    JPEG2000,
-    UID,
     ExplicitVRLittleEndian,
-    JPEG2000Lossless,
-    JPEGLSLossless,
-    JPEGLSNearLossless,
     SecondaryCaptureImageStorage,
     generate_uid,
 )
 
-from medcomp_gui.errors import CorruptFileError, MedcompError, UnsupportedImageError
+from medcomp_gui.errors import CorruptFileError, UnsupportedImageError
 from medcomp_gui.imaging.image import GREY_PHOTOMETRICS, MedicalImage, WindowPreset
 
 #: Pixel-data elements removed from the header we keep beside the pixels.
@@ -32,14 +27,6 @@ _PIXEL_KEYWORDS = (
     "ExtendedOffsetTable",
     "ExtendedOffsetTableLengths",
 )
-#: Transfer syntaxes we write, by the name used in the API and CLI.
-DICOM_SYNTAXES: dict[str, UID] = {
-    "uncompressed": ExplicitVRLittleEndian,
-    "jpeg2000-lossless": JPEG2000Lossless,
-    "jpeg2000": JPEG2000,
-    "jpegls-lossless": JPEGLSLossless,
-    "jpegls-near-lossless": JPEGLSNearLossless,
-}
 #: Modality default windows (centre, width) in output units, when the file has none.
 MODALITY_WINDOWS: dict[str, tuple[WindowPreset, ...]] = {
     "CT": (
@@ -199,25 +186,6 @@ def new_secondary_capture(image: MedicalImage) -> Dataset:
     if image.rescale_slope != 1.0 or image.rescale_intercept != 0.0:
         ds.RescaleSlope = image.rescale_slope
         ds.RescaleIntercept = image.rescale_intercept
-    return ds
-
-
-def encode_dataset(image: MedicalImage, syntax: str = "uncompressed", **options: object) -> Dataset:
-    """The dataset of ``image`` in transfer syntax ``syntax`` (a DICOM_SYNTAXES key).
-
-    ``options``: ``j2k_cr`` / ``j2k_psnr`` (lists) for lossy JPEG 2000, ``jls_error`` for
-    JPEG-LS near-lossless. The SOP Instance UID is left alone: lossy marks and new
-    UIDs are the caller's job (``medcomp_gui.imaging.marks``).
-    """
-    if syntax not in DICOM_SYNTAXES:
-        raise MedcompError(f"unknown DICOM transfer syntax {syntax!r}")
-    ds = image_dataset(image)
-    uid = DICOM_SYNTAXES[syntax]
-    if uid != ExplicitVRLittleEndian:
-        try:
-            ds.compress(uid, generate_instance_uid=False, **options)
-        except (ValueError, RuntimeError) as exc:
-            raise MedcompError(f"cannot encode as {syntax}: {exc}") from exc
     return ds
 
 
