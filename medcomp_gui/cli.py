@@ -105,32 +105,56 @@ def _format_result(d: dict[str, Any], modality: str) -> str:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from medcomp_gui.batch import compress_batch
+    """Compress (or with ``--decode`` restore) every image found; 0 all done, 1 some failed."""
+    from medcomp_gui.batch import check_settings, make_plan, run_batch
+    from medcomp_gui.batch.cli_progress import progress_bar
+    from medcomp_gui.batch.settings import BatchUsageError, decode_settings
 
-    params = _codec_params(args)
-    suffix = f".{args.format}"
-
-    def show(index: int, item) -> None:
-        detail = f"{item.ratio:.1f}:1" if item.status == "ok" else item.message
-        _progress(args, f"[{index + 1}] {item.status}: {item.source} {detail}")
-
-    report = compress_batch(
-        args.inputs, args.output, args.codec, params, suffix=suffix, progress=show
-    )
-    if args.json:
-        from dataclasses import asdict
-
-        rows = [asdict(i) for i in report.items]
-        print(json.dumps({"report": str(report.report_path), "items": rows}, default=str))
+    if args.jobs is not None and args.jobs < 0:
+        raise BatchUsageError(f"--jobs must be 0 or more, not {args.jobs}")
+    if args.decode:
+        settings = decode_settings()
+    elif not args.codec:
+        raise BatchUsageError("give a codec with -c/--codec (see `medcomp codecs`)")
     else:
-        print(f"{report.summary()}; report: {report.report_path}")
-    if report.failed:
-        print(
-            f"medcomp: error: {len(report.failed)} file(s) failed, see {report.report_path}",
-            file=sys.stderr,
+        params = {k: v for k, v in _codec_params(args).items() if k != "psnr"}
+        settings = check_settings(
+            args.codec,
+            params,
+            format=args.format,
+            psnr=args.psnr,
+            max_error=args.max_error,
+            within_guideline=args.within_guideline,
         )
-        return EXIT_BAD_INPUT
-    return 0
+    plan = make_plan(args.inputs, args.output, settings)
+    _progress(args, plan.describe())
+    with progress_bar(plan.files, enabled=not args.quiet) as update:
+        result = run_batch(
+            plan, jobs=args.jobs, scheduler=args.scheduler, force=args.force, progress=update
+        )
+    failed = result.failed()
+    if args.json:
+        summary = {
+            "exit_status": result.exit_status,
+            "settings": settings.describe(),
+            "report_csv": str(result.report_csv),
+            "report_json": str(result.report_json),
+            "totals": result.totals.as_dict(),
+            "failed": [{"source": r.source, "reason": r.reason} for r in failed],
+        }
+        print(json.dumps(summary, default=str))
+    else:
+        print(f"{result.totals.summary()}; report: {result.report_csv}")
+    for row in failed[:10]:
+        _progress(args, f"failed: {row.source}: {row.reason}")
+    if len(failed) > 10:
+        _progress(args, f"... and {len(failed) - 10} more failures, see {result.report_csv}")
+    return result.exit_status
+
+
+def cmd_batch_decode(args: argparse.Namespace) -> int:
+    args.decode = True
+    return cmd_batch(args)
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
@@ -297,6 +321,46 @@ def cmd_train(args: argparse.Namespace) -> int:
     return int(train.run(parser.parse_args(options)))
 
 
+BATCH_HELP = """\
+Compress every image below the inputs into OUTPUT, mirroring the folder tree.
+
+Each file is read, encoded, written to a temporary name, verified by decoding the
+written file (lossless: bit-exact), and renamed. A file that fails is a row of the
+report, never the end of the batch. The report (medcomp_batch_report.csv and .json)
+and a journal are kept in OUTPUT as the batch goes: rerunning the same command skips
+the files already done (--force redoes them). A second batch into OUTPUT is refused.
+
+Exit status: 0 every image done (non-images are skipped), 1 some failed, 2 bad usage.
+
+Examples:
+  medcomp batch /pacs/export -o /pacs/j2k -c jpeg2000 --lossless --format dcm
+  medcomp batch /pacs/export -o /pacs/mcz -c rwnet --psnr 45 --within-guideline
+  medcomp batch /pacs/export -o /pacs/out -c htj2k --format dcm --scheduler tcp://head:8786
+"""
+
+
+def _batch_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "inputs", type=Path, nargs="+", help="files and folders (searched recursively)"
+    )
+    parser.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        help="worker processes (default: the machine's cores; 0: in this process)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="run on a Dask distributed cluster, e.g. tcp://HOST:8786 (shared storage)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="redo every file, even those done before"
+    )
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcomp", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"medcomp {__version__}")
@@ -325,20 +389,45 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--json", action="store_true", help="print one JSON object")
     enc.set_defaults(func=cmd_encode)
 
-    bat = sub.add_parser("batch", help="compress every image in files/folders into a folder")
-    bat.add_argument(
-        "inputs", type=Path, nargs="+", help="files and folders (searched recursively)"
+    bat = sub.add_parser(
+        "batch",
+        help="compress every image in files/folders into a folder (parallel, resumable)",
+        description=BATCH_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    bat.add_argument("-c", "--codec", required=True)
-    bat.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    bat.add_argument("--format", choices=["mcz", "dcm"], default="mcz")
-    for option in ("quality", "rank", "near", "effort"):
-        bat.add_argument(f"--{option}", type=int)
-    for option in ("psnr", "ratio", "distance"):
-        bat.add_argument(f"--{option}", type=float)
-    bat.add_argument("--lossless", action="store_true")
-    bat.add_argument("--json", action="store_true")
-    bat.set_defaults(func=cmd_batch)
+    _batch_common(bat)
+    bat.add_argument("-c", "--codec", help="codec (see `medcomp codecs`)")
+    bat.add_argument(
+        "--format",
+        choices=["mcz", "dcm"],
+        default="mcz",
+        help="mcz (any codec) or dcm (standard DICOM: jpeg2000, htj2k, jpegls); default mcz",
+    )
+    bat.add_argument(
+        "--quality", "-Q", "-q", type=int, help="rwnet quality level (higher is better)"
+    )
+    bat.add_argument("--rank", type=int, help="svd rank")
+    bat.add_argument("--ratio", type=float, help="jpeg2000: compression ratio of the codestream")
+    bat.add_argument("--near", type=int, help="jpegls: largest error per pixel (NEAR)")
+    bat.add_argument("--distance", type=float, help="jpegxl: butteraugli distance")
+    bat.add_argument("--effort", type=int, help="jpegxl: encoder effort 1..9")
+    bat.add_argument("--lossless", action="store_true", help="the codec's lossless mode")
+    target = bat.add_argument_group("quality targets (per image, the lowest rate that meets them)")
+    target.add_argument("--psnr", type=float, help="at least this PSNR in dB")
+    target.add_argument("--max-error", type=int, help="at most this error per pixel, stored units")
+    target.add_argument(
+        "--within-guideline",
+        action="store_true",
+        help="no image above its modality's CAR 2008 ratio (raises quality where needed)",
+    )
+    bat.set_defaults(func=cmd_batch, decode=False)
+
+    bdec = sub.add_parser(
+        "batch-decode",
+        help="restore folders of .mcz files to DICOM (parallel, resumable, verified)",
+    )
+    _batch_common(bdec)
+    bdec.set_defaults(func=cmd_batch_decode)
 
     dec = sub.add_parser(
         "decode", help="decode a .mcz (or convert an image) to .dcm/.png/.tif/.npy"

@@ -1,0 +1,97 @@
+"""The batch in worker processes: the local pool ("spawn"), a real Dask LocalCluster of
+two worker processes on loopback giving the same report, and a batch killed with
+SIGKILL mid-way then rerun."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from batch.mixed import EXPECTED
+from medcomp_gui.batch import check_settings, make_plan, run_batch
+from medcomp_gui.batch.journal import JOURNAL_NAME
+from medcomp_gui.batch.report import REPORT_CSV
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def comparable(result, root: Path) -> dict[str, tuple]:
+    return {
+        Path(r.source).relative_to(root).as_posix(): (
+            r.status,
+            r.reason,
+            Path(r.output).relative_to(result.report_csv.parent).as_posix() if r.output else "",
+            r.output_bytes,
+            r.max_error,
+        )
+        for r in result.rows
+    }
+
+
+def test_dask_local_cluster_gives_the_same_report_as_the_local_pool(mixed_folder, tmp_path):
+    from distributed import LocalCluster
+
+    settings = check_settings("jpeg2000", {"lossless": True}, format="dcm")
+    local = run_batch(make_plan([mixed_folder], tmp_path / "local", settings), jobs=2)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        dask = run_batch(
+            make_plan([mixed_folder], tmp_path / "dask", settings),
+            scheduler=cluster.scheduler_address,
+        )
+    assert comparable(dask, mixed_folder) == comparable(local, mixed_folder)
+    assert set(comparable(local, mixed_folder)) == set(EXPECTED)
+    assert local.totals.ok >= 7 and local.exit_status == 1
+
+
+def test_kill_9_mid_batch_then_rerun_resumes(tmp_path):
+    """SIGKILL to the whole batch (CLI and its pool); the rerun finishes the report,
+    leaves finished outputs alone and no temporary file behind."""
+    from reference_images import REFERENCES, write_reference
+
+    source = tmp_path / "in"
+    source.mkdir()
+    reference = write_reference(next(r for r in REFERENCES if r.id == "odd_511x257"), tmp_path)
+    for i in range(16):
+        shutil.copy(reference, source / f"IM{i:04d}.dcm")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "medcomp_gui.cli", "-q", "batch", str(source), "-o", str(out),
+               "-c", "jpeg2000", "--psnr", "70", "--jobs", "1"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    journal = out / JOURNAL_NAME
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if journal.exists() and journal.read_text().count("\n") >= 3:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "the batch ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = [json.loads(line) for line in journal.read_text().splitlines() if line.endswith("}")]
+    assert 3 <= len(finished) < 16
+    assert (out / REPORT_CSV).read_text().count("\n") >= 1 + len(finished)  # a report already
+    mtimes = {e["output"]: Path(e["output"]).stat().st_mtime_ns for e in finished}
+    rerun = subprocess.run(command[:3] + command[4:] + ["--json"], env=env, capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["totals"]["ok"] == 16 and summary["totals"]["not_started"] == 0
+    report = json.loads(Path(summary["report_json"]).read_text())
+    assert len(report["rows"]) == 16
+    resumed = [r for r in report["rows"] if "earlier run" in r["note"]]
+    assert len(resumed) == len(finished)
+    assert {o: Path(o).stat().st_mtime_ns for o in mtimes} == mtimes
+    assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
+    assert len(list(out.glob("*.dcm"))) == 0 and len(list(out.glob("*.mcz"))) == 16
