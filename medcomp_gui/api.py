@@ -41,7 +41,10 @@ __all__ = [
 
 
 def compress(image: MedicalImage, codec: str, **params: Any) -> bytes:
-    """A complete .mcz file holding ``image`` compressed by ``codec``."""
+    """A complete .mcz file holding ``image`` compressed by ``codec`` (stored values
+    above ``bits_stored`` are coded at their true range, see
+    :meth:`MedicalImage.with_true_bits`)."""
+    image = image.with_true_bits()
     encoded = get_codec(codec).encode(image, **params)
     return pack_encoded(image, codec, encoded)
 
@@ -76,8 +79,6 @@ def decompress(data: bytes, source: str = "") -> MedicalImage:
     from medcomp_gui.imaging.marks import mark_lossy
 
     c = container.unpack(data)
-    if c.codec not in codec_names():
-        raise CodecError(f"file made with codec {c.codec!r}, which this version does not know")
     codec = get_codec(c.codec)
     info = PayloadInfo(c.shape, c.dtype, c.bits_stored, c.params, c.extra)
     pixels = codec.decode(c.payload, info)
@@ -120,6 +121,7 @@ def compress_dicom(image: MedicalImage, codec: str, **params: Any) -> bytes:
     from medcomp_gui.imaging.dicom_io import dataset_bytes
     from medcomp_gui.imaging.marks import mark_lossy
 
+    image = image.with_true_bits()
     chosen = get_codec(codec)
     encode = getattr(chosen, "encode_dicom", None)
     if encode is None:
@@ -135,13 +137,20 @@ def compress_dicom(image: MedicalImage, codec: str, **params: Any) -> bytes:
 
 def decode_output(data: bytes) -> MedicalImage:
     """Read back bytes we wrote (.mcz or DICOM) as an image."""
+    from medcomp_gui.errors import CorruptFileError
+    from medcomp_gui.imaging.dicom_header import header_problem, quiet_pydicom
     from medcomp_gui.imaging.dicom_io import dataset_to_image
 
     if container.is_mcz(data):
         return decompress(data)
     import pydicom
 
-    return dataset_to_image(pydicom.dcmread(io.BytesIO(data)), "<output>")
+    try:
+        with quiet_pydicom():
+            ds = pydicom.dcmread(io.BytesIO(data))
+    except Exception as exc:  # pydicom raises many types for a damaged file
+        raise CorruptFileError(f"cannot read DICOM: {header_problem(exc)}") from exc
+    return dataset_to_image(ds, "<output>")
 
 
 @dataclass
@@ -178,29 +187,48 @@ class EncodeResult:
 def encode_file(
     image: MedicalImage, path: str | os.PathLike[str], codec: str, **params: Any
 ) -> EncodeResult:
-    """Compress ``image`` to ``path`` (.mcz, or .dcm for DICOM codecs), atomically, and
-    measure the file as written: its size, and its decoded pixels against ``image``."""
+    """Compress ``image`` to ``path`` (.mcz, or .dcm for DICOM codecs) and measure the
+    file as written: its size, and its decoded pixels against ``image``.
+
+    The file is written under a temporary name, decoded from disk and checked (shape,
+    dtype; every value for a lossless codec), and only then renamed to ``path``: a
+    failure at any step leaves no output (and an existing ``path`` untouched).
+    ``notes`` carry what the reader ignored or corrected in ``image``.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
-    start = time.perf_counter()
-    if suffix == ".mcz":
-        data = compress(image, codec, **params)
-    elif suffix == ".dcm":
-        data = compress_dicom(image, codec, **params)
-    else:
+    if suffix not in (".mcz", ".dcm"):
         raise MedcompError(f"{path}: output must end in .mcz or .dcm")
+    image = image.with_true_bits()
+    start = time.perf_counter()
+    data = (compress if suffix == ".mcz" else compress_dicom)(image, codec, **params)
     seconds = time.perf_counter() - start
-    write_atomic(path, data)
-    decoded = decode_output(path.read_bytes())
-    header = container.unpack(data) if suffix == ".mcz" else None
-    used = header.params if header else _dicom_params(codec, params)
-    lossless = (
-        header.lossless
-        if header
-        else str(decoded.dataset.get("LossyImageCompression", "00")) != "01"
-    )
-    quality = metrics.image_quality(image, decoded.pixels, len(data))
-    return EncodeResult(path, codec, used, lossless, quality, seconds)
+    used = container.unpack(data).params if suffix == ".mcz" else _dicom_params(codec, params)
+    lossless = get_codec(codec).is_lossless(used)
+    decoded: list[MedicalImage] = []
+
+    def verify(written: Path) -> None:
+        decoded.append(_verify(written, image, lossless))
+
+    write_atomic(path, data, verify=verify)
+    quality = metrics.image_quality(image, decoded[0].pixels, len(data))
+    return EncodeResult(path, codec, used, lossless, quality, seconds, list(image.notes))
+
+
+def _verify(written: Path, image: MedicalImage, lossless: bool) -> MedicalImage:
+    """The image decoded from the file just written; CodecError unless it matches."""
+    try:
+        decoded = decode_output(written.read_bytes())
+    except MedcompError as exc:
+        raise CodecError(f"the encoded file does not decode ({exc}); nothing written") from exc
+    if decoded.pixels.shape != image.pixels.shape or decoded.pixels.dtype != image.pixels.dtype:
+        raise CodecError(
+            f"the encoded file decodes to {decoded.pixels.shape} {decoded.pixels.dtype}, not "
+            f"{image.pixels.shape} {image.pixels.dtype}; nothing written"
+        )
+    if lossless and not np.array_equal(decoded.pixels, image.pixels):
+        raise CodecError("the lossless file does not decode to the same values; nothing written")
+    return decoded
 
 
 def _dicom_params(codec: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,20 +1,27 @@
 """`medcomp`: compress, decompress, inspect and compare medical images.
 
 Bad input of any kind ends with one line ``medcomp: error: <file>: <problem>`` on stderr
-and exit status 2 (a traceback only with ``--debug``).
+and exit status 2 (a traceback only with ``--debug``). Messages never quote values from
+a file's header (they may be patient data), and library warnings are not shown (they
+may quote them, and the promise is one line). What the reader ignored in a file (an
+unreadable WindowWidth, say) is said once, as a note. A closed stdout (``| head``) ends
+the command quietly. Anything else is a bug: one line, exit status 70.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 from medcomp_gui import __version__
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE
 #: CLI option -> codec parameter name.
 _CODEC_OPTIONS = ("quality", "rank", "psnr", "ratio", "near", "distance", "lossless", "effort")
 
@@ -22,6 +29,11 @@ _CODEC_OPTIONS = ("quality", "rank", "psnr", "ratio", "near", "distance", "lossl
 def _progress(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "quiet", False):
         print(f"medcomp: {message}", file=sys.stderr, flush=True)
+
+
+def _show_notes(args: argparse.Namespace, notes: tuple[str, ...] | list[str]) -> None:
+    for note in notes:
+        _progress(args, f"note: {note}")
 
 
 def _codec_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -44,6 +56,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
     _check_output(args.input, args.output)
     original = image = api.load_image(args.input)
+    _show_notes(args, image.notes)
     notes = []
     if args.denoise:
         _progress(args, f"denoising {args.input} (ANLM) before encoding")
@@ -162,6 +175,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
     _check_output(args.input, args.output)
     image = api.load_any(args.input)
+    _show_notes(args, image.notes)
     path = api.save(image, args.output)
     print(
         f"wrote {path}: {image.pixels.shape} {image.pixels.dtype}, {image.bits_stored} bits stored"
@@ -226,6 +240,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             photometric=image.photometric,
             rescale=[image.rescale_slope, image.rescale_intercept],
             windows=[[w.center, w.width, w.name] for w in image.windows],
+            notes=list(image.notes),
         )
         if ds is not None:
             syntax = (
@@ -240,7 +255,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                 image_type=[str(t) for t in _listify(ds.get("ImageType"))],
             )
     if args.json:
-        print(json.dumps(info, default=str))
+        print(json.dumps(info, default=str, allow_nan=False))
     else:
         for key, value in info.items():
             print(f"{key:>24}: {value}")
@@ -470,30 +485,69 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        if not args.debug:
+            # A library's warning may quote a header value (patient data) and would add
+            # lines to the one-line promise; what matters is raised or noted by medcomp.
+            warnings.simplefilter("ignore")
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from medcomp_gui.errors import MedcompError
 
-    args = build_parser().parse_args(argv)
+    where = getattr(args, "input", None) or getattr(args, "file", None)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return 0
     except MedcompError as exc:
         if args.debug:
             raise
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        where = getattr(args, "input", None) or getattr(args, "file", None)
         if where is not None and str(where) not in message:
             message = f"{where}: {message}"
-        print(f"medcomp: error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(message, EXIT_BAD_INPUT)
+    except MemoryError:
+        if args.debug:
+            raise
+        return _fail(f"{where or 'medcomp'}: not enough memory for this image", EXIT_BAD_INPUT)
     except OSError as exc:
         if args.debug:
             raise
-        print(f"medcomp: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(f"{exc.filename or where or ''}: {exc.strerror or exc}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         print("medcomp: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a bug, or a native library's panic (not an Exception)
+        if args.debug:
+            raise
+        print(
+            f"medcomp: internal error: {where or ''}: {type(exc).__name__} "
+            "(a bug; please report it; --debug shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"medcomp: error: {message}", file=sys.stderr)
+    return code
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that Python's final flush of a closed pipe is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -14,7 +14,12 @@ Layout (all integers little-endian)::
                  (absent, length 0, for non-DICOM sources)
 
 Every field is validated before anything is allocated from it; any damage is a
-CorruptFileError with a message that says what is wrong.
+CorruptFileError with a message that says what is wrong (naming the field, never
+quoting its value: values may come from a patient's DICOM header). The header must
+also be consistent: ``lossless`` is what the codec says its ``params`` are
+(:meth:`~medcomp_gui.codecs.base.Codec.is_lossless`), so a lossy file cannot pass for a
+lossless one. :func:`pack` applies the same checks, so nothing is written that
+:func:`unpack` would refuse.
 """
 
 from __future__ import annotations
@@ -28,14 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from medcomp_gui.errors import CorruptFileError
-from medcomp_gui.imaging.image import GREY_PHOTOMETRICS, SUPPORTED_DTYPES, WindowPreset
+from medcomp_gui.codecs import codec_names, get_codec
+from medcomp_gui.errors import CodecError, CorruptFileError
+from medcomp_gui.imaging.image import GREY_PHOTOMETRICS, MAX_PIXELS, SUPPORTED_DTYPES, WindowPreset
 
 MAGIC = b"MCZ\x89\r\n\x1a\n"
 FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 1 << 16
 MAX_DICOM_BYTES = 64 << 20  # compressed and uncompressed
-MAX_PIXELS = 1 << 28  # 16384 x 16384; decoders may allocate float64 frames
 MAX_SIDE = 65535
 _PREFIX = struct.Struct("<8sHI")
 _U32 = struct.Struct("<I")
@@ -66,7 +71,7 @@ class Container:
 
 
 def pack(c: Container) -> bytes:
-    """The .mcz bytes of ``c``."""
+    """The .mcz bytes of ``c``; CodecError for a container :func:`unpack` would refuse."""
     dicom = zlib.compress(c.dicom_header, 9) if c.dicom_header else b""
     header = {
         "codec": c.codec,
@@ -85,9 +90,14 @@ def pack(c: Container) -> bytes:
         "dicom_len": len(dicom),
         "dicom_crc32": zlib.crc32(dicom),
     }
-    header_bytes = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    try:
+        _check_fields(header)
+        _check_codec(header)
+        header_bytes = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    except (CorruptFileError, ValueError, TypeError) as exc:
+        raise CodecError(f"cannot write this image as .mcz: {exc}") from exc
     if len(header_bytes) > MAX_HEADER_BYTES:
-        raise ValueError("container header too large")
+        raise CodecError(f"cannot write this image as .mcz: header over {MAX_HEADER_BYTES} bytes")
     return b"".join(
         (
             _PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes)),
@@ -124,6 +134,7 @@ def unpack(data: bytes) -> Container:
     if zlib.crc32(header_bytes) != header_crc:
         raise CorruptFileError("header checksum mismatch (file is damaged)")
     header = _parse_header(header_bytes)
+    _check_codec(header)
     payload_len, dicom_len = header["payload_len"], header["dicom_len"]
     if len(data) != pos + payload_len + dicom_len:
         raise CorruptFileError(
@@ -166,8 +177,8 @@ def _inflate(data: bytes) -> bytes:
     return out
 
 
-def _fail(what: str) -> CorruptFileError:
-    return CorruptFileError(f"invalid header field {what}")
+def _fail(field: str, why: str = "") -> CorruptFileError:
+    return CorruptFileError(f"invalid header field {field!r}" + (f" ({why})" if why else ""))
 
 
 def _is_int(value: Any) -> bool:
@@ -184,7 +195,13 @@ def _parse_header(header_bytes: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CorruptFileError(f"header is not valid JSON ({exc})") from exc
     if not isinstance(header, dict):
-        raise _fail("(not an object)")
+        raise CorruptFileError("header is not a JSON object")
+    _check_fields(header)
+    return header
+
+
+def _check_fields(header: dict[str, Any]) -> None:
+    """Types, ranges and the relations between fields (shape, dtype, bits stored)."""
     checks: dict[str, Any] = {
         "codec": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
         "params": lambda v: (
@@ -222,12 +239,26 @@ def _parse_header(header_bytes: bytes) -> dict[str, Any]:
     }
     for key, check in checks.items():
         if key not in header:
-            raise _fail(f"{key!r} (missing)")
+            raise _fail(key, "missing")
         if not check(header[key]):
-            raise _fail(f"{key!r} ({header[key]!r:.60})")
+            raise _fail(key)
     if math.prod(header["shape"]) > MAX_PIXELS:
-        raise _fail(f"'shape' ({header['shape']} is too many pixels)")
+        raise _fail("shape", f"{math.prod(header['shape'])} pixels, more than {MAX_PIXELS}")
     itemsize_bits = np.dtype(header["dtype"]).itemsize * 8
     if not 1 <= header["bits_stored"] <= itemsize_bits:
-        raise _fail(f"'bits_stored' ({header['bits_stored']} for {header['dtype']})")
-    return header
+        raise _fail("bits_stored", f"{header['bits_stored']} for {header['dtype']}")
+
+
+def _check_codec(header: dict[str, Any]) -> None:
+    """The codec is known, accepts the parameters, and agrees about ``lossless``."""
+    name = header["codec"]
+    if name not in codec_names():
+        raise CodecError(f"file made with codec {name!r}, which this version does not know")
+    codec = get_codec(name)
+    try:
+        lossless = codec.is_lossless(header["params"])
+    except CodecError as exc:
+        raise _fail("params", f"{name}: {exc}") from exc
+    if lossless != header["lossless"]:
+        said = "lossless" if header["lossless"] else "lossy"
+        raise _fail("lossless", f"says {said}, but {name} with these parameters is not")

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medcomp_gui import api, container
-from medcomp_gui.errors import MedcompError
-from medcomp_gui.imaging import MedicalImage
+from medcomp_gui.errors import CodecError, CorruptFileError, MedcompError
+from medcomp_gui.imaging import MedicalImage, WindowPreset
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +132,99 @@ def test_mutated_files_raise_only_our_error(small_mcz, data):
         api.decompress(bytes(mutated))
     except MedcompError:
         pass
+
+
+# --- consistency (issue 11): the codec decides lossless-ness, the header cannot --------
+
+
+def test_lossy_file_claiming_lossless_is_refused(small_mcz):
+    from mcz_tools import with_header
+
+    _, files = small_mcz
+    for name in ("svd", "jpeg2000", "jpegls"):
+        forged = with_header(files[name], lossless=True)
+        with pytest.raises(CorruptFileError, match="'lossless'"):
+            api.decompress(forged)
+        with pytest.raises(CorruptFileError, match="'lossless'"):
+            container.unpack(forged)
+
+
+def test_rwnet_file_claiming_lossless_is_refused():
+    """The example of the issue: a lossy rwnet file whose header says lossless decoded
+    to a DICOM without lossy marks."""
+    from mcz_tools import with_header
+    from reference_images import phantom
+
+    image = MedicalImage(phantom((32, 32), 12, False), 12)
+    data = api.compress(image, "rwnet", quality=2)
+    assert not container.unpack(data).lossless
+    with pytest.raises(CorruptFileError, match="'lossless'"):
+        api.decompress(with_header(data, lossless=True))
+
+
+def test_lossless_file_claiming_lossy_and_contradictory_params_are_refused(small_mcz):
+    from mcz_tools import with_header
+
+    image, _ = small_mcz
+    lossless = api.compress(image, "jpegls", lossless=True)
+    with pytest.raises(CorruptFileError, match="'lossless'"):
+        api.decompress(with_header(lossless, lossless=False))
+    for params in ({"lossless": True, "near": 2}, {"rank": 3}, {"near": 999}):
+        with pytest.raises(CorruptFileError, match="'params'"):
+            api.decompress(with_header(lossless, params=params))
+
+
+def test_pack_refuses_what_unpack_would_refuse(small_mcz):
+    image, files = small_mcz
+    c = container.unpack(files["svd"])
+    c.lossless = True
+    with pytest.raises(CodecError, match="cannot write"):
+        container.pack(c)
+    c = container.unpack(files["svd"])
+    c.windows = (WindowPreset(1.0, 2.0, "x"),) * 65
+    with pytest.raises(CodecError, match="'windows'"):
+        container.pack(c)
+
+
+def test_unknown_codec_is_a_clear_error(small_mcz):
+    from mcz_tools import with_header
+
+    _, files = small_mcz
+    with pytest.raises(CodecError, match="does not know"):
+        api.decompress(with_header(files["svd"], codec="wavelet9000"))
+
+
+def test_damaged_embedded_dicom_header_is_refused_at_decode(small_mcz, tmp_path, capsys):
+    """The embedded header is parsed eagerly, inside the handler: an element with an
+    unknown VR fails decompress(), not the later write of a .dcm."""
+    import zlib
+
+    from mcz_tools import forge, split
+
+    from medcomp_gui.cli import main
+
+    _, files = small_mcz
+    header, payload, dicom = split(files["jpegls"])
+    raw = bytearray(zlib.decompress(dicom))
+    at = raw.index(b"PN", 132)  # the VR of PatientName
+    raw[at : at + 2] = b"ZZ"
+    forged = forge(header, payload, zlib.compress(bytes(raw)))
+    with pytest.raises(CorruptFileError, match="embedded DICOM header"):
+        api.decompress(forged)
+    source = tmp_path / "forged.mcz"
+    source.write_bytes(forged)
+    code = main(["decode", str(source), "-o", str(tmp_path / "x.dcm")])
+    out, err = capsys.readouterr()
+    assert code == 2 and not out
+    assert err.count("\n") == 1 and err.startswith("medcomp: error: ")
+    assert "embedded DICOM header" in err and "Test^Phantom" not in err
+    assert not (tmp_path / "x.dcm").exists()
+
+
+def test_header_errors_name_the_field_not_its_value(small_mcz):
+    from mcz_tools import with_header
+
+    _, files = small_mcz
+    with pytest.raises(CorruptFileError) as info:
+        api.decompress(with_header(files["svd"], modality="SECRET^PATIENT-IS-TOO-LONG"))
+    assert "'modality'" in str(info.value) and "SECRET" not in str(info.value)

@@ -20,16 +20,18 @@ PRESERVED = (
 )
 
 
+def _count(value) -> int:
+    return len(value) if isinstance(value, pydicom.multival.MultiValue) else 1
+
+
 def assert_lossy_marks(ds, source, method):
     assert ds.LossyImageCompression == "01"
     ratios = ds.LossyImageCompressionRatio
     ratio = float(ratios[-1] if isinstance(ratios, pydicom.multival.MultiValue) else ratios)
     assert ratio > 1.0
-    if method:
-        methods = ds.LossyImageCompressionMethod
-        assert (
-            methods[-1] if isinstance(methods, pydicom.multival.MultiValue) else methods
-        ) == method
+    methods = ds.LossyImageCompressionMethod
+    assert (methods[-1] if isinstance(methods, pydicom.multival.MultiValue) else methods) == method
+    assert _count(ratios) == _count(methods)
     assert ds.ImageType[0] == "DERIVED"
     assert "medcomp" in ds.DerivationDescription
     assert ds.SOPInstanceUID != source.SOPInstanceUID
@@ -61,7 +63,7 @@ def test_lossy_dcm_output_is_marked(reference_dir, tmp_path, codec, params, meth
 @pytest.mark.parametrize(
     ("codec", "params", "method"),
     [
-        ("svd", {"rank": 8}, ""),
+        ("svd", {"rank": 8}, "MEDCOMP_SVD"),
         ("jpeg2000", {"psnr": 45}, "ISO_15444_1"),
         ("jpegxl", {"distance": 1.0}, "ISO_18181_1"),
     ],
@@ -99,12 +101,53 @@ def test_lossless_outputs_keep_the_sop_instance_uid(reference_dir, tmp_path):
 
 
 def test_second_lossy_generation_keeps_history(reference_dir, tmp_path):
+    """svd then jpeg2000 (the issue's example wrote one method for two ratios)."""
     path = reference_dir / "12bit.dcm"
     first = api.decompress(api.compress(api.load_image(path), "svd", rank=20))
     data = api.compress_dicom(first, "jpeg2000", ratio=5)
     ds = pydicom.dcmread(io.BytesIO(data))
     assert len(ds.LossyImageCompressionRatio) == 2
+    assert list(ds.LossyImageCompressionMethod) == ["MEDCOMP_SVD", "ISO_15444_1"]
     assert len(ds.SourceImageSequence) == 2
+    third = api.decompress(api.compress(api.decode_output(data), "rwnet", quality=1))
+    assert list(third.dataset.LossyImageCompressionMethod) == [
+        "MEDCOMP_SVD",
+        "ISO_15444_1",
+        "MEDCOMP_RWNET",
+    ]
+    assert len(third.dataset.LossyImageCompressionRatio) == 3
+
+
+@pytest.mark.parametrize(
+    ("ratios", "methods", "expected_ratios", "expected_methods"),
+    [
+        # the old jpeg2000 path: one method for two ratios; padded at the start
+        (["12.5", "8"], ["ISO_15444_1"], ["12.5", "8"], ["", "ISO_15444_1"]),
+        # more methods than ratios
+        (["3"], ["ISO_14495_1", "ISO_15444_1"], ["", "3"], ["ISO_14495_1", "ISO_15444_1"]),
+        # an unreadable ratio (the issue's "abc") becomes empty, the rest is kept
+        (["abc", "1e400", "7.25"], ["A", "B", "C"], ["", "", "7.25"], ["A", "B", "C"]),
+        # ratios without any method (svd and rwnet before this fix)
+        (["20", "30"], [], ["20", "30"], ["", ""]),
+    ],
+)
+def test_method_keeps_in_step_with_ratio(ratios, methods, expected_ratios, expected_methods):
+    from pydicom.dataelem import RawDataElement
+    from pydicom.dataset import Dataset
+    from pydicom.tag import Tag
+
+    from medcomp_gui.imaging.marks import mark_lossy
+
+    ds = Dataset()
+    ds.LossyImageCompression = "01"
+    raw = "\\".join(ratios).encode()
+    raw += b" " * (len(raw) % 2)  # as read from a file, unchecked
+    ds[0x00282112] = RawDataElement(Tag(0x00282112), "DS", len(raw), raw, 0, False, True)
+    if methods:
+        ds.LossyImageCompressionMethod = methods
+    mark_lossy(ds, 4.0, "MEDCOMP_SVD", "test")
+    assert [str(v) for v in ds.LossyImageCompressionRatio] == [*expected_ratios, "4"]
+    assert list(ds.LossyImageCompressionMethod) == [*expected_methods, "MEDCOMP_SVD"]
 
 
 def test_denoised_dicom_is_derived(reference_dir, tmp_path):

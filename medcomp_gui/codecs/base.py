@@ -8,6 +8,8 @@ codec's ``decode`` receives that header and must validate its payload against it
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -87,11 +89,22 @@ class Codec(Protocol):
     name: str
     description: str
     params: tuple[ParamSpec, ...]
-    #: DICOM Lossy Image Compression Method defined term, or "" when none exists.
+    #: DICOM Lossy Image Compression Method (0028,2114) of its lossy output: the defined
+    #: term (PS3.3 C.7.6.1.1.5.1, e.g. ISO_15444_1), or where the standard has none a
+    #: medcomp term MEDCOMP_<CODEC> (Defined Terms may be extended), so that Method
+    #: always keeps in step with Lossy Image Compression Ratio, value by value.
     dicom_method: str
 
     def availability(self) -> str | None:
         """``None`` when usable, else what is missing and how to install it."""
+
+    def is_lossless(self, params: dict[str, Any]) -> bool:
+        """Whether a payload made with ``params`` (as :class:`Encoded` records them)
+        decodes to exactly the values encoded; CodecError for parameters it never writes.
+
+        The .mcz header's ``lossless`` flag must agree (``medcomp_gui.container``): the
+        codec decides, a header cannot claim otherwise.
+        """
 
     def encode(self, image: MedicalImage, **params: Any) -> Encoded:
         """Compress all frames of ``image``; raises CodecError on bad parameters."""
@@ -140,3 +153,24 @@ def from_unsigned(frames: np.ndarray, dtype: np.dtype, bits_stored: int) -> np.n
         return np.clip(frames, 0, (1 << bits_stored) - 1).astype(dtype)
     offset = 1 << (bits_stored - 1)
     return np.clip(frames.astype(np.int32) - offset, -offset, offset - 1).astype(dtype)
+
+
+@contextlib.contextmanager
+def native_errors(what: str) -> Iterator[None]:
+    """Turn any failure inside a native coder (constriction, OpenJPEG, CharLS, libjxl)
+    into CodecError(``what (reason)``).
+
+    constriction reports a broken invariant with a Rust panic: pyo3's PanicException,
+    which derives from BaseException, not Exception, so ``except Exception`` misses it.
+    """
+    try:
+        yield
+    except CodecError:
+        raise
+    except Exception as exc:  # native libraries raise many types for damaged data
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise CodecError(f"{what} ({reason})") from exc
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise CodecError(f"{what} (the entropy coder stopped on an internal check)") from exc

@@ -38,13 +38,16 @@ def pydicom_compressed(image: MedicalImage, syntax: str, **options: Any) -> Data
     """The dataset of ``image`` compressed by pydicom's encoder for ``syntax`` (a UID).
 
     ``options``: the encoder's, e.g. ``j2k_cr`` / ``j2k_psnr`` or ``jls_error``."""
+    from medcomp_gui.imaging.dicom_header import quiet_pydicom, sanitise
     from medcomp_gui.imaging.dicom_io import image_dataset
 
     ds = image_dataset(image)
     try:
-        ds.compress(syntax, generate_instance_uid=False, **options)
+        with quiet_pydicom():
+            ds.compress(syntax, generate_instance_uid=False, **options)
     except (ValueError, RuntimeError) as exc:
-        raise CodecError(f"cannot encode as {getattr(syntax, 'name', syntax)}: {exc}") from exc
+        reason = sanitise(str(exc))
+        raise CodecError(f"cannot encode as {getattr(syntax, 'name', syntax)}: {reason}") from exc
     return ds
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from medcomp_gui import metrics
 from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, resolve_params, to_unsigned
 from medcomp_gui.codecs.dicom import DicomEncoded, encapsulated
-from medcomp_gui.codecs.framing import decode_frames, pack_frames
+from medcomp_gui.codecs.framing import decode_frames, j2k_size, pack_frames
 from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -55,6 +55,12 @@ class HTJ2KCodec:
             raise CodecError("give either --lossless or --psnr, not both")
         return {"psnr": params["psnr"]} if "psnr" in params else {"lossless": True}
 
+    def is_lossless(self, params: dict[str, Any]) -> bool:
+        resolved = resolve_params(self, params)
+        if "psnr" in resolved and resolved.get("lossless"):
+            raise CodecError("give either --lossless or --psnr, not both")
+        return "psnr" not in resolved
+
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
         params = self._params(given)
         frames = [to_unsigned(f, image.bits_stored) for f in image.frames]
@@ -64,7 +70,7 @@ class HTJ2KCodec:
     def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
         import imagecodecs
 
-        return decode_frames(payload, info, imagecodecs.htj2k_decode)
+        return decode_frames(payload, info, imagecodecs.htj2k_decode, j2k_size)
 
     def encode_dicom(self, image: MedicalImage, **given: Any) -> DicomEncoded:
         """HTJ2K Lossless (.201) or HTJ2K (.203) of the stored values as they are (a

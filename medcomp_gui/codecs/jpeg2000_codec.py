@@ -9,7 +9,7 @@ import numpy as np
 from medcomp_gui import metrics
 from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, resolve_params, to_unsigned
 from medcomp_gui.codecs.dicom import DicomEncoded, pydicom_compressed
-from medcomp_gui.codecs.framing import decode_frames, pack_frames
+from medcomp_gui.codecs.framing import decode_frames, j2k_size, pack_frames
 from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -46,6 +46,9 @@ class JPEG2000Codec:
             return "needs pylibjpeg-openjpeg: pip install pylibjpeg-openjpeg"
         return None
 
+    def is_lossless(self, params: dict[str, Any]) -> bool:
+        return lossy_mode(resolve_params(self, params)) == "lossless"
+
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
         if (missing := self.availability()) is not None:
             raise CodecUnavailableError(missing)
@@ -69,7 +72,7 @@ class JPEG2000Codec:
     def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
         import openjpeg
 
-        return decode_frames(payload, info, openjpeg.decode)
+        return decode_frames(payload, info, openjpeg.decode, j2k_size)
 
     def encode_dicom(self, image: MedicalImage, **given: Any) -> DicomEncoded:
         """JPEG 2000 Image Compression (Lossless Only) or JPEG 2000 (lossy) through

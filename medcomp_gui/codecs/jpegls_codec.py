@@ -29,6 +29,12 @@ class JPEGLSCodec:
             return "needs pyjpegls: pip install pyjpegls"
         return None
 
+    def is_lossless(self, params: dict[str, Any]) -> bool:
+        resolved = resolve_params(self, params)
+        if resolved.get("near") and resolved.get("lossless"):
+            raise CodecError("give either --lossless or --near, not both")
+        return not resolved.get("near")
+
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
         if (missing := self.availability()) is not None:
             raise CodecUnavailableError(missing)
@@ -64,8 +70,23 @@ class JPEGLSCodec:
 
     def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
         import jpeg_ls
+        from jpeg_ls import CharLS
 
-        return decode_frames(payload, info, lambda b: jpeg_ls.decode(np.frombuffer(b, np.uint8)))
+        near = 0 if self.is_lossless(info.params) else info.params["near"]
+
+        def size_of(codestream: bytes) -> tuple[int, int]:
+            found = CharLS._CharLS.read_header(codestream)
+            if found["components"] != 1 or found["bits_per_sample"] != info.bits_stored:
+                raise CodecError("codestream is not a grey image of the header's bit depth")
+            if found["allowed_lossy_error"] != near:
+                raise CodecError(
+                    f"codestream has NEAR={found['allowed_lossy_error']}, header {near}"
+                )
+            return found["height"], found["width"]
+
+        return decode_frames(
+            payload, info, lambda b: jpeg_ls.decode(np.frombuffer(b, np.uint8)), size_of
+        )
 
     def encode_dicom(self, image: MedicalImage, **given: Any) -> DicomEncoded:
         """JPEG-LS Lossless or JPEG-LS Near-Lossless through pydicom's encoder (CharLS)."""

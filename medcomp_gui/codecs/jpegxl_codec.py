@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, resolve_params, to_unsigned
-from medcomp_gui.codecs.framing import decode_frames, pack_frames
+from medcomp_gui.codecs.framing import decode_frames, jpegxl_size, pack_frames
 from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -34,6 +34,12 @@ class JPEGXLCodec:
         if not imagecodecs.JPEGXL.available:
             return "this imagecodecs build has no JPEG XL; pip install --upgrade imagecodecs"
         return None
+
+    def is_lossless(self, params: dict[str, Any]) -> bool:
+        resolved = resolve_params(self, params)
+        if "distance" in resolved and resolved.get("lossless"):
+            raise CodecError("give either --lossless or --distance, not both")
+        return "distance" not in resolved
 
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
         if (missing := self.availability()) is not None:
@@ -68,4 +74,4 @@ class JPEGXLCodec:
     def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
         import imagecodecs
 
-        return decode_frames(payload, info, imagecodecs.jpegxl_decode)
+        return decode_frames(payload, info, imagecodecs.jpegxl_decode, jpegxl_size)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, resolve_params
+from medcomp_gui.codecs.base import Encoded, ParamSpec, PayloadInfo, native_errors, resolve_params
 from medcomp_gui.errors import CodecError
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -92,13 +92,14 @@ class Factorisation:
             header, symbols = _quantise(values, step)
             headers.append(header)
             coded.append((header, symbols))
-        coder = constriction.stream.stack.AnsCoder()
-        for header, symbols in reversed(coded):
-            model = constriction.stream.model.QuantizedLaplace(
-                header[3], header[3] + header[4], header[1], header[2]
-            )
-            coder.encode_reverse(symbols, model)
-        words = coder.get_compressed().astype("<u4")
+        with native_errors("SVD could not code this image"):
+            coder = constriction.stream.stack.AnsCoder()
+            for header, symbols in reversed(coded):
+                model = constriction.stream.model.QuantizedLaplace(
+                    header[3], header[3] + header[4], header[1], header[2]
+                )
+                coder.encode_reverse(symbols, model)
+            words = coder.get_compressed().astype("<u4")
         return b"".join(
             [
                 _U32.pack(k),
@@ -119,6 +120,7 @@ def _quantise(values: np.ndarray, step: float) -> tuple[tuple[Any, ...], np.ndar
         diff = bool(np.abs(diffs[1:]).sum() < np.abs(q[1:] - np.rint(np.median(q))).sum())
         symbols = diffs if diff else q
         lo, hi = int(symbols.min()), int(symbols.max())
+        hi = max(hi, lo + 1)  # constriction needs two symbols at least (a constant vector)
         if hi - lo < _MAX_SPAN:
             break
         step32 = np.float32(step32 * 2.0 * (hi - lo) / _MAX_SPAN)
@@ -129,8 +131,11 @@ def _quantise(values: np.ndarray, step: float) -> tuple[tuple[Any, ...], np.ndar
     )
 
 
-def _decode_frame(data: bytes, pos: int, rows: int, cols: int) -> tuple[np.ndarray, int]:
-    """Reconstruction (float64, rows x cols) of the frame at ``pos``, and the next position."""
+def _decode_frame(data: bytes, pos: int, rows: int, cols: int) -> tuple[np.ndarray, ...]:
+    """The factors ``a`` (rows x k) and ``b`` (k x cols, float64) of the frame at
+    ``pos``, and the next position. Everything is checked against the payload before
+    allocating, and the coded words must be used up exactly: a payload made for
+    another shape is refused here, before any frame-sized allocation."""
     import constriction
 
     if len(data) < pos + _U32.size:
@@ -152,7 +157,7 @@ def _decode_frame(data: bytes, pos: int, rows: int, cols: int) -> tuple[np.ndarr
             np.isfinite([step, centre, scale]).all()
             and step > 0
             and scale > 0
-            and span < _MAX_SPAN
+            and 1 <= span < _MAX_SPAN
             and diff in (0, 1)
         ):
             raise CodecError("SVD vector header is damaged")
@@ -160,21 +165,19 @@ def _decode_frame(data: bytes, pos: int, rows: int, cols: int) -> tuple[np.ndarr
             raise CodecError("SVD vector header is damaged")
     words = np.frombuffer(data, dtype="<u4", count=n_words, offset=pos).astype(np.uint32)
     pos += 4 * n_words
-    decoder = constriction.stream.stack.AnsCoder(words)
     vectors = []
-    for i, (step, centre, scale, lo, span, diff) in enumerate(headers):
-        length = rows if i < k else cols
-        model = constriction.stream.model.QuantizedLaplace(lo, lo + span, centre, scale)
-        try:
+    with native_errors("SVD bitstream is damaged"):
+        decoder = constriction.stream.stack.AnsCoder(words)
+        for i, (step, centre, scale, lo, span, diff) in enumerate(headers):
+            length = rows if i < k else cols
+            model = constriction.stream.model.QuantizedLaplace(lo, lo + span, centre, scale)
             symbols = decoder.decode(model, length).astype(np.int64)
-        except Exception as exc:  # constriction reports exhausted/garbled input this way
-            raise CodecError(f"SVD bitstream is damaged ({exc})") from exc
-        if diff:
-            symbols = np.cumsum(symbols)
-        vectors.append(symbols * np.float64(np.float32(step)))
-    a = np.stack(vectors[:k], axis=1)
-    b = np.stack(vectors[k:], axis=0)
-    return a @ b, pos
+            if diff:
+                symbols = np.cumsum(symbols)
+            vectors.append(symbols * np.float64(np.float32(step)))
+        if not decoder.is_empty():
+            raise CodecError("SVD bitstream is damaged (or made for another image size)")
+    return np.stack(vectors[:k], axis=1), np.stack(vectors[k:], axis=0), pos
 
 
 def reconstruct(values: np.ndarray, dtype: np.dtype, bits_stored: int) -> np.ndarray:
@@ -186,6 +189,15 @@ def reconstruct(values: np.ndarray, dtype: np.dtype, bits_stored: int) -> np.nda
     return np.clip(np.rint(values), low, high).astype(dtype)
 
 
+def _product(a: np.ndarray, b: np.ndarray, dtype: np.dtype, bits_stored: int) -> np.ndarray:
+    """``reconstruct(a @ b)``, a block of rows at a time (no float64 frame in memory)."""
+    out = np.empty((a.shape[0], b.shape[1]), dtype)
+    step = max(1, (1 << 22) // b.shape[1])
+    for start in range(0, a.shape[0], step):
+        out[start : start + step] = reconstruct(a[start : start + step] @ b, dtype, bits_stored)
+    return out
+
+
 def pack_frames(frame_streams: list[bytes]) -> bytes:
     return _MAGIC + _U32.pack(len(frame_streams)) + b"".join(frame_streams)
 
@@ -193,7 +205,8 @@ def pack_frames(frame_streams: list[bytes]) -> bytes:
 class SVDCodec:
     name = "svd"
     description = "rank-k truncated SVD per frame, quantised factors coded with constriction"
-    dicom_method = ""
+    #: no defined term exists (PS3.3 C.7.6.1.1.5.1 lets Defined Terms be extended)
+    dicom_method = "MEDCOMP_SVD"
     params = (ParamSpec("rank", int, 1, 65535, 16, help="components kept per frame"),)
 
     def availability(self) -> str | None:
@@ -202,6 +215,10 @@ class SVDCodec:
         except ImportError:
             return "needs constriction: pip install constriction"
         return None
+
+    def is_lossless(self, params: dict[str, Any]) -> bool:
+        resolve_params(self, params)
+        return False
 
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
         params = resolve_params(self, given)
@@ -214,11 +231,14 @@ class SVDCodec:
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
         if payload[:4] != _MAGIC or len(payload) < 8 or _U32.unpack_from(payload, 4)[0] != n_frames:
             raise CodecError("not an SVD payload for this image")
-        pos, frames = 8, []
+        pos, factors = 8, []
         for _ in range(n_frames):
-            values, pos = _decode_frame(payload, pos, rows, cols)
-            frames.append(reconstruct(values, info.dtype, info.bits_stored))
+            a, b, pos = _decode_frame(payload, pos, rows, cols)
+            if a.shape[1] != info.params.get("rank", a.shape[1]):
+                raise CodecError("SVD payload rank does not match the header")
+            factors.append((a, b))
         if pos != len(payload):
             raise CodecError("SVD payload has trailing bytes")
+        frames = [_product(a, b, info.dtype, info.bits_stored) for a, b in factors]
         stacked = np.stack(frames)
         return stacked if len(info.shape) == 3 else stacked[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from medcomp_gui.errors import CorruptFileError, MedcompError, OutputError
@@ -50,11 +51,15 @@ def load_image(path: str | os.PathLike[str]) -> MedicalImage:
     )
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes, verify: Callable[[Path], object] | None = None
+) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place.
 
-    An existing file at ``path`` is replaced only once the new one is complete; a
-    failure leaves nothing behind. OutputError names the path and the reason.
+    ``verify(temporary_path)``, if given, runs on the complete temporary file before
+    the rename; whatever it raises is raised here. An existing file at ``path`` is
+    replaced only once the new one is complete (and verified); a failure leaves nothing
+    behind. OutputError names the path and the reason.
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
@@ -67,8 +72,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        if verify is not None:
+            verify(Path(tmp))
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path

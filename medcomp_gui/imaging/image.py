@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 #: Stored-value dtypes the core handles (DICOM Bits Allocated 8 or 16).
 SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int16))
 GREY_PHOTOMETRICS = ("MONOCHROME1", "MONOCHROME2")
+#: Most pixels (all frames) an image may have: 16384 x 16384 (decoders may allocate
+#: float64 frames of this size).
+MAX_PIXELS = 1 << 28
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class MedicalImage:
     windows: tuple[WindowPreset, ...] = ()
     dataset: Dataset | None = field(default=None, repr=False)
     source: str = ""
+    #: what the reader ignored or corrected (one line each, no patient data), e.g. an
+    #: unreadable WindowWidth; shown once by the CLI and kept in reports
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.pixels.dtype not in SUPPORTED_DTYPES:
@@ -100,6 +106,29 @@ class MedicalImage:
         """Uncompressed size: pixels x BitsAllocated / 8."""
         return self.n_pixels * self.bits_allocated // 8
 
+    def with_true_bits(self) -> MedicalImage:
+        """This image, or a copy whose ``bits_stored`` covers every stored value (some
+        modalities write values above Bits Stored): coded at their true range, nothing
+        clipped, and a note that says so."""
+        needed = needed_bits(self.pixels)
+        if needed <= self.bits_stored:
+            return self
+        note = (
+            f"stored values need {needed} bits but BitsStored is {self.bits_stored}: "
+            f"read as {needed} bits (outputs say BitsStored {needed})"
+        )
+        return dataclasses.replace(self, bits_stored=needed, notes=(*self.notes, note))
+
     def with_pixels(self, pixels: np.ndarray, **changes: object) -> MedicalImage:
         """A copy with other pixels (same dtype and meaning), sharing the header."""
         return dataclasses.replace(self, pixels=pixels, **changes)
+
+
+def needed_bits(pixels: np.ndarray) -> int:
+    """The fewest bits that hold every value of ``pixels`` (signed: with the sign bit)."""
+    if pixels.size == 0:
+        return 1
+    low, high = int(pixels.min()), int(pixels.max())
+    if pixels.dtype.kind == "i":
+        return max(high.bit_length(), (-low - 1).bit_length()) + 1
+    return max(high.bit_length(), 1)

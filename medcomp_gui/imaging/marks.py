@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
@@ -33,25 +35,48 @@ def mark_derived(ds: Dataset, description: str) -> None:
 def mark_lossy(ds: Dataset, ratio: float, method: str, description: str) -> None:
     """Add the lossy-compression marks (in place), keeping earlier lossy history.
 
+    Lossy Image Compression Ratio and Method are multi-valued and correspond value by
+    value (PS3.3 C.7.6.1.1.5): this compression adds one value to each. Earlier history
+    is kept; where it has fewer methods than ratios (or the reverse), the shorter list
+    is padded at its start with empty values (the earliest steps are the ones a writer
+    left unnamed: medcomp before 0.2 wrote ratios of SVD and RWNet without a method),
+    and a ratio that is not a number becomes empty, so that the values appended here
+    stay in step.
+
     ``ratio``: this compression's ratio (uncompressed bytes / compressed bytes);
-    ``method``: a defined term such as ISO_15444_1, or "" where none exists.
+    ``method``: the codec's ``dicom_method`` (a defined term such as ISO_15444_1, or a
+    medcomp term for a method the standard names no term for).
     """
     had_lossy = str(ds.get("LossyImageCompression", "00")) == "01"
-    ratios = [str(r) for r in _as_list(ds.get("LossyImageCompressionRatio"))] if had_lossy else []
-    methods = [str(m) for m in _as_list(ds.get("LossyImageCompressionMethod"))] if had_lossy else []
+    ratios = [_ratio_value(r) for r in _as_list(ds.get("LossyImageCompressionRatio"))]
+    methods = [str(m) for m in _as_list(ds.get("LossyImageCompressionMethod"))]
+    if not had_lossy:
+        ratios, methods = [], []
+    steps = max(len(ratios), len(methods))
+    ratios = [""] * (steps - len(ratios)) + ratios
+    methods = [""] * (steps - len(methods)) + methods
     ds.LossyImageCompression = "01"
     ds.LossyImageCompressionRatio = [*ratios, _ds_value(ratio)]
-    if method and (not methods or len(methods) == len(ratios)):
-        ds.LossyImageCompressionMethod = [*methods, method]
+    ds.LossyImageCompressionMethod = [*methods, method]
     mark_derived(ds, description)
 
 
 def _as_list(value: object) -> list[object]:
-    if value is None:
+    if value is None or value == "":
         return []
     if isinstance(value, str | int | float):
         return [value]
     return list(value)  # type: ignore[call-overload]
+
+
+def _ratio_value(value: object) -> str:
+    """An earlier ratio as a Decimal String, or "" when it is not a finite number."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        return ""
+    return text if math.isfinite(number) and len(text) <= 16 else ""
 
 
 def _ds_value(ratio: float) -> str:

@@ -43,6 +43,7 @@ from medcomp_gui.codecs.base import (
     ParamSpec,
     PayloadInfo,
     from_unsigned,
+    native_errors,
     resolve_params,
     to_unsigned,
 )
@@ -294,7 +295,8 @@ def _network_transforms(folder: Path) -> tuple[Any, Any]:
 class RWNetCodec:
     name = "rwnet"
     description = "RWNet: learned residual-wavelet codec (lossy, quality levels; TensorFlow)"
-    dicom_method = ""
+    #: no defined term exists (PS3.3 C.7.6.1.1.5.1 lets Defined Terms be extended)
+    dicom_method = "MEDCOMP_RWNET"
     qualities = tuple(range(1, LEVELS + 1))
     params = (ParamSpec("quality", int, 1, LEVELS, 4, help=f"1 (smallest) .. {LEVELS} (best)"),)
 
@@ -314,7 +316,21 @@ class RWNetCodec:
             raise CodecUnavailableError(missing)
         return load_model(self.model_dir)
 
+    def is_lossless(self, params: dict[str, Any]) -> bool:
+        resolve_params(self, params)
+        return False
+
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
+        """Stored values outside ``image.bits_stored`` are clipped to it (the API reads
+        such images at their true range first: :meth:`MedicalImage.with_true_bits`)."""
+        with native_errors("RWNet could not code this image"):
+            return self._encode(image, **given)
+
+    def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
+        with native_errors("RWNet payload damaged"):
+            return self._decode(payload, info)
+
+    def _encode(self, image: MedicalImage, **given: Any) -> Encoded:
         from medcomp_gui.codecs.rwnet.mask import background_mask
 
         params = resolve_params(self, given)
@@ -323,7 +339,7 @@ class RWNetCodec:
         rows, cols = image.rows, image.cols
         lows, highs, streams = [], [], []
         for frame in image.frames:
-            values = to_unsigned(frame, image.bits_stored)
+            values = to_unsigned(np.clip(frame, *image.stored_range), image.bits_stored)
             low, high = int(values.min()), int(values.max())
             high = max(high, low + 1)
             x = (values.astype(np.float32) - low) / (high - low) - 0.5
@@ -341,7 +357,7 @@ class RWNetCodec:
         }
         return Encoded(payload, params, lossless=False, extra=extra)
 
-    def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
+    def _decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
         model = self._model()
         _check_model(info.extra, model)
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
