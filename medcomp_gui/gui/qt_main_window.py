@@ -77,6 +77,8 @@ class QtMainWindow(QMainWindow):
         self.rd_window = None
         self.save_dialog = None
         self.report_dialog = None
+        self.batch_dialog = None  # File > Compress folder… (qt_batch_dialog)
+        self.drop_choice = None
         self._scans = 0
 
         self.panes = {
@@ -157,6 +159,7 @@ class QtMainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self._action(file_menu, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O")
+        self._action(file_menu, "&Compress folder…", self.compress_folder_dialog, "Ctrl+B")
         self._action(
             file_menu, "&Save compressed…", self.save_compressed, QKeySequence.StandardKey.Save
         )
@@ -225,7 +228,19 @@ class QtMainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
-        self.add_paths(paths)
+        if any(p.is_dir() for p in paths):
+            from medcomp_gui.gui.qt_batch_dialog import offer_folder_drop
+
+            offer_folder_drop(self, paths)  # view its images, or compress it
+        else:
+            self.add_paths(paths)
+
+    def compress_folder_dialog(self) -> None:
+        from medcomp_gui.gui.qt_batch_dialog import start_batch_dialog
+
+        folder = QFileDialog.getExistingDirectory(self, "Compress a folder of images")
+        if folder:
+            start_batch_dialog(self, [Path(folder)])
 
     def _on_load_failed(self, path: str, message: str) -> None:
         self.last_error = f"Cannot open {path}: {message}"
@@ -338,5 +353,7 @@ class QtMainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.rd_window is not None:
             self.rd_window.close()  # stops its sweep at the next point
+        if self.batch_dialog is not None:
+            self.batch_dialog.shutdown()  # the files in flight finish, the report is written
         self.pipeline.shutdown()
         super().closeEvent(event)

@@ -30,6 +30,13 @@ def drop(win, paths: list[Path]) -> None:
     win.dropEvent(event)
 
 
+def view_dropped_folder(win) -> None:
+    """Answer "View images" to the question a dropped folder asks (view or compress)."""
+    box = win.drop_choice
+    assert box is not None and box.isVisible()
+    next(b for b in box.buttons() if b.text() == "View images").click()
+
+
 def svd_bytes(win) -> int:
     return int(
         re.search(r"([\d,]+) B", win.controls.svd_size_label.text()).group(1).replace(",", "")
@@ -166,9 +173,11 @@ def test_multiframe_slider(qtbot, window, ref_files):
 def test_dropped_folder_fills_the_list_and_the_list_switches(qtbot, window, ref_files):
     folder = ref_files["12bit"].parent
     drop(window, [folder])
+    view_dropped_folder(window)
     wait_settled(qtbot, window)
     assert window.controls.file_list.count() == len(ref_files)
     drop(window, [folder, ref_files["12bit"]])  # already listed: nothing added twice
+    view_dropped_folder(window)
     qtbot.waitUntil(lambda: window.pipeline.runner.busy() == 0, timeout=20000)
     assert window.controls.file_list.count() == len(ref_files)
     target = window.paths.index(ref_files["ct_signed"])
