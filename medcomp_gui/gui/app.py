@@ -2,6 +2,9 @@
 
 medcomp-gui image.dcm folder/          open files and folders
 medcomp-gui --screenshot out.png FILE  load, wait for every pane, save the window, exit
+    --state out.json                   also write the window's state (gui/state.py;
+                                       patient data redacted unless --state-patient-data)
+    --roi rect:X,Y,W,H --flicker rwnet draw an ROI / flicker a pane first (checks, docs)
 """
 
 from __future__ import annotations
@@ -27,8 +30,44 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="OUT.png",
         help="wait until every pane is computed, save the window as OUT.png, exit",
     )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="OUT.json",
+        help="with --screenshot: also write the window's state (captions, figures, codec "
+        "settings, W/L, overlays' text) as JSON, patient data redacted",
+    )
+    parser.add_argument(
+        "--state-patient-data",
+        action="store_true",
+        help="keep the overlays' patient data in the --state file",
+    )
+    parser.add_argument(
+        "--roi",
+        type=_roi_arg,
+        metavar="SHAPE:X,Y,W,H",
+        help="with --screenshot: draw this ROI first (rect or ellipse, image pixels)",
+    )
+    parser.add_argument(
+        "--flicker",
+        choices=("anlm", "rwnet", "svd"),
+        help="with --screenshot: show the original in this pane (A/B flicker)",
+    )
     parser.add_argument("--size", default="1280x1000", help="window size WxH (default 1280x1000)")
     return parser.parse_args(argv)
+
+
+def _roi_arg(text: str) -> tuple[str, float, float, float, float]:
+    try:
+        shape, numbers = text.split(":", 1)
+        x, y, w, h = (float(v) for v in numbers.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "expected SHAPE:X,Y,W,H, e.g. rect:100,120,64,48"
+        ) from None
+    if shape not in ("rect", "ellipse"):
+        raise argparse.ArgumentTypeError("the ROI shape is rect or ellipse")
+    return shape, x, y, w, h
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     app, window = open_window(args.files, args.size)
     if args.screenshot is None:
         return app.exec()
-    return _screenshot(app, window, args.screenshot, bool(args.files))
+    return _screenshot(app, window, args, bool(args.files))
 
 
 def open_window(files: list[Path], size: str = "1280x1000") -> tuple[Any, Any]:
@@ -69,8 +108,8 @@ def open_window(files: list[Path], size: str = "1280x1000") -> tuple[Any, Any]:
     return app, window
 
 
-def _screenshot(app, window, out: Path, has_files: bool) -> int:
-    """Process events until the panes have settled (or time runs out), grab, save."""
+def _settle(app, window, has_files: bool) -> bool:
+    """Process events until the panes have settled (or time runs out); whether they did."""
     start = time.monotonic()
     while time.monotonic() - start < SCREENSHOT_TIMEOUT_S:
         app.processEvents()
@@ -80,18 +119,51 @@ def _screenshot(app, window, out: Path, has_files: bool) -> int:
         else:  # nothing to show: no file given, or it could not be read (message shown)
             done = (window.last_error is not None or not has_files) and pipeline.runner.busy() == 0
         if done and time.monotonic() - start > 0.5:
-            break
+            return True
         time.sleep(0.02)
-    else:
+    return False
+
+
+def _screenshot(app, window, args: argparse.Namespace, has_files: bool) -> int:
+    """Wait for the panes, draw what was asked, grab, save (and the state), exit."""
+    out = args.screenshot
+    if not _settle(app, window, has_files):
         print(
             f"medcomp-gui: panes still computing after {SCREENSHOT_TIMEOUT_S:g} s", file=sys.stderr
         )
+    if window.pipeline.image is not None and (args.roi or args.flicker):
+        from medcomp_gui.gui.roi import Region
+
+        if args.roi:
+            window.annotations.set_region(Region(*args.roi))
+        if args.flicker:
+            window.active = args.flicker
+            window.toggle_flicker()
+        _settle(app, window, has_files)
     for _ in range(5):
         app.processEvents()
     ok = window.grab().save(str(out))
+    if ok and args.state is not None:
+        ok = _write_state(window, args.state, args.state_patient_data)
     window.close()
     if not ok:
         print(f"medcomp-gui: could not write {out}", file=sys.stderr)
         return 1
     print(f"saved {out}")
     return 0
+
+
+def _write_state(window, path: Path, include_patient: bool) -> bool:
+    import json
+
+    from medcomp_gui.gui.state import window_state
+
+    try:
+        path.write_text(
+            json.dumps(window_state(window, include_patient), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        print(f"medcomp-gui: could not write {path}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True

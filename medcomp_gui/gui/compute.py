@@ -10,7 +10,7 @@ of that rank (and a fast truncated preview before it, :class:`SVDPreview`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 from medcomp_gui import api, container, metrics
 from medcomp_gui.codecs.svd_codec import Factorisation, pack_frames, reconstruct
 from medcomp_gui.errors import MedcompError
+from medcomp_gui.gui.overlays import lossy_mark
 from medcomp_gui.guidance import guideline_ratio
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -30,10 +31,13 @@ class Measured:
     pixels: np.ndarray  # stored values, the image's dtype and shape
     quality: metrics.Quality
     settings: str  # e.g. "rank 32"
+    codec: str = ""  # from the file's header
+    params: dict[str, Any] = field(default_factory=dict)  # the file's codec parameters
 
 
 def measure_bytes(original: MedicalImage, data: bytes, settings: str) -> Measured:
     """Decode .mcz ``data`` and measure it against ``original``."""
+    header = container.unpack(data)
     decoded = api.decompress(data)
     q = metrics.quality(
         original.pixels,
@@ -43,7 +47,7 @@ def measure_bytes(original: MedicalImage, data: bytes, settings: str) -> Measure
         n_bytes=len(data),
         rescale_slope=original.rescale_slope,
     )
-    return Measured(decoded.pixels, q, settings)
+    return Measured(decoded.pixels, q, settings, header.codec, dict(header.params))
 
 
 def pack_mcz(
@@ -242,19 +246,43 @@ def quality_caption(title: str, measured: Measured, image: MedicalImage, note: s
         f"{title} {measured.settings} · {q.bytes:,} B · {q.ratio:.1f}:1{guide} · {q.bpp:.3f} bpp"
     )
     second = f"PSNR {format_psnr(q.psnr)} · SSIM {format_ssim(q.ssim)} · {err}"
+    if lossy_mark(image) is not None:
+        second += " · against the LOSSY source"
     return f"{first}\n{second}{note}"
 
 
 def original_caption(image: MedicalImage) -> str:
+    """Two lines: what was opened; a lossy source says so first."""
     shape = " × ".join(str(s) for s in image.pixels.shape)
+    mark = lossy_mark(image)
+    first = f"{mark.label()} source" if mark else "Original"
     return (
-        f"Original {image.modality} · {shape} · {image.bits_stored} bits stored\n"
+        f"{first} {image.modality} · {shape} · {image.bits_stored} bits stored\n"
         f"{image.original_bytes:,} B uncompressed ({image.bits_allocated} bits allocated) · "
         f"{image.photometric}"
     )
 
 
+def original_info(image: MedicalImage) -> list[str]:
+    """The original pane's overlay lines: what it is, and a lossy source's history."""
+    mark = lossy_mark(image)
+    return [mark.label() + " source"] if mark else ["Original"]
+
+
+def measured_info(title: str, measured: Measured, image: MedicalImage) -> list[str]:
+    """A compressed pane's overlay lines: codec and setting, ratio, PSNR."""
+    q = measured.quality
+    limit = guideline_ratio(image.modality.upper())
+    guide = "" if limit is None else (" ABOVE CAR" if q.ratio > limit else " ≤ CAR")
+    return [f"{title} {measured.settings}", f"{q.ratio:.1f}:1{guide} · {format_psnr(q.psnr)}"]
+
+
+#: Longest error shown in a caption or a message box (a decoder's whole report is not).
+MAX_REASON = 200
+
+
 def error_reason(exc: BaseException) -> str:
-    """The first line of an error's message, for a caption or a message box."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+    """The first line of an error's message, for a caption or a message box; cut at
+    :data:`MAX_REASON` characters."""
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"

@@ -1,6 +1,8 @@
 """The control column: file list, frame, window/level, SVD rank, RWNet, ANLM, actions.
 
-Widgets only; it emits what the user asked for and the main window does the work.
+Widgets only; it emits what the user asked for and the main window does the work. The
+rank slider is logarithmic (:func:`display.rank_at`): equal drags are equal ratios of
+rank, so the small ranks where the file size changes fastest get most of its travel.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -24,8 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from medcomp_gui.gui import display
+from medcomp_gui.gui.qt_file_tree import QtFileTree
 from medcomp_gui.gui.qt_histogram import QtWindowHistogram
 from medcomp_gui.imaging.image import WindowPreset
+
+#: Stops of the difference colour scale's legend (inferno, as the panes draw it).
+DIFF_LEGEND = (
+    "qlineargradient(x1:0, y1:0, x2:1, y2:0, stop:0 #000004, stop:0.25 #57106e, "
+    "stop:0.5 #bc3754, stop:0.75 #f98e09, stop:1 #fcffa4)"
+)
 
 
 def _slider(low: int, high: int) -> QSlider:
@@ -58,9 +67,8 @@ class QtControlPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
 
         files = QGroupBox("Images (drop files or folders)")
-        self.file_list = QListWidget()
-        self.file_list.setMinimumHeight(70)
-        self.file_list.currentRowChanged.connect(self._on_row)
+        self.file_list = QtFileTree()
+        self.file_list.entry_selected.connect(self.file_selected)
         QVBoxLayout(files).addWidget(self.file_list)
         layout.addWidget(files, 1)
 
@@ -74,6 +82,7 @@ class QtControlPanel(QWidget):
         form.addRow("Frame", row)
         self.frame_slider.valueChanged.connect(self._on_frame)
         self.preset_combo = QComboBox()
+        self.preset_combo.setPlaceholderText("custom")
         self.preset_combo.activated.connect(self.preset_chosen)
         self.auto_button = QPushButton("Auto")
         self.auto_button.setToolTip("Window over the 0.5-99.5 % percentiles (A)")
@@ -96,15 +105,21 @@ class QtControlPanel(QWidget):
             "Drag the shaded window or its edges; right-drag in a pane also works"
         )
         form.addRow(self.histogram)
+        self.diff_legend = QLabel("")
+        self.diff_legend.setToolTip("The colour scale every pane in difference mode shares")
+        self.diff_legend.setVisible(False)
+        form.addRow(self.diff_legend)
         layout.addWidget(view)
 
         svd = QGroupBox("SVD")
         form = QFormLayout(svd)
-        self.rank_slider = _slider(1, 1)
+        self.rank_slider = _slider(0, display.RANK_STEPS)
+        self.rank_slider.setToolTip("Logarithmic: each step multiplies the rank")
         self.rank_spin = QSpinBox()
         self.rank_spin.setRange(1, 1)
+        self.rank_spin.setKeyboardTracking(False)
         self.rank_slider.valueChanged.connect(self._on_rank_slider)
-        self.rank_spin.valueChanged.connect(self.rank_slider.setValue)
+        self.rank_spin.valueChanged.connect(self._on_rank_spin)
         row = QHBoxLayout()
         row.addWidget(self.rank_slider, 1)
         row.addWidget(self.rank_spin)
@@ -161,11 +176,18 @@ class QtControlPanel(QWidget):
         self.frame_slider.setValue(0)
         self.frame_slider.setEnabled(n_frames > 1)
         self.frame_label.setText(f"1 / {n_frames}")
-        self.rank_slider.setRange(1, max_rank)
         self.rank_spin.setRange(1, max_rank)
-        self.rank_slider.setValue(rank)
-        self.rank_spin.setValue(rank)
         for widget in (self.frame_slider, self.rank_slider, self.rank_spin):
+            widget.blockSignals(False)
+        self.show_rank(rank)
+
+    def show_rank(self, rank: int) -> None:
+        """Show ``rank`` on the slider and the box without asking for it again."""
+        for widget in (self.rank_slider, self.rank_spin):
+            widget.blockSignals(True)
+        self.rank_spin.setValue(rank)
+        self.rank_slider.setValue(display.rank_position(rank, self.rank_spin.maximum()))
+        for widget in (self.rank_slider, self.rank_spin):
             widget.blockSignals(False)
 
     def set_presets(self, presets: list[WindowPreset]) -> None:
@@ -176,11 +198,28 @@ class QtControlPanel(QWidget):
                 i - 1, f"C {p.center:g}  W {p.width:g}", Qt.ItemDataRole.ToolTipRole
             )
 
-    def show_window(self, center: float, width: float) -> None:
+    def show_window(self, center: float, width: float, preset: int = -1) -> None:
+        """Show the window; the preset box names ``preset``, or "custom" for -1."""
         for spin, value in ((self.center_spin, center), (self.width_spin, width)):
             spin.blockSignals(True)
             spin.setValue(value)
             spin.blockSignals(False)
+        self.preset_combo.setCurrentIndex(preset if preset < self.preset_combo.count() else -1)
+
+    def show_difference_scale(self, scale: tuple[float, float, str] | None) -> None:
+        """The shared difference scale: (top in stored units, in output units, unit)."""
+        if scale is None:
+            self.diff_legend.setVisible(False)
+            return
+        top, top_out, unit = scale
+        text = f"difference 0 – {top:g} stored"
+        if unit != "stored":
+            text += f" (= {top_out:g} {unit})"
+        self.diff_legend.setText(text)
+        self.diff_legend.setStyleSheet(
+            f"background: {DIFF_LEGEND}; color: white; padding: 2px; font-weight: bold;"
+        )
+        self.diff_legend.setVisible(True)
 
     def set_rwnet(self, qualities: list[Any], reason: str | None) -> None:
         self.rwnet_combo.blockSignals(True)
@@ -197,25 +236,29 @@ class QtControlPanel(QWidget):
         return self.rwnet_combo.currentData() if self.rwnet_combo.count() else None
 
     def rank(self) -> int:
-        return self.rank_slider.value()
+        return self.rank_spin.value()
 
     def frame(self) -> int:
         return self.frame_slider.value()
 
     # -- signals -------------------------------------------------------------------
-    def _on_row(self, row: int) -> None:
-        if row >= 0:
-            self.file_selected.emit(row)
-
     def _on_frame(self, value: int) -> None:
         self.frame_label.setText(f"{value + 1} / {self.frame_slider.maximum() + 1}")
         self.frame_changed.emit(value)
 
-    def _on_rank_slider(self, value: int) -> None:
-        self.rank_spin.blockSignals(True)
-        self.rank_spin.setValue(value)
-        self.rank_spin.blockSignals(False)
-        self.rank_changed.emit(value)
+    def _on_rank_slider(self, position: int) -> None:
+        rank = display.rank_at(position, self.rank_spin.maximum())
+        if rank != self.rank_spin.value():
+            self.rank_spin.blockSignals(True)
+            self.rank_spin.setValue(rank)
+            self.rank_spin.blockSignals(False)
+            self.rank_changed.emit(rank)
+
+    def _on_rank_spin(self, rank: int) -> None:
+        self.rank_slider.blockSignals(True)
+        self.rank_slider.setValue(display.rank_position(rank, self.rank_spin.maximum()))
+        self.rank_slider.blockSignals(False)
+        self.rank_changed.emit(rank)
 
     def _on_rwnet(self, _index: int) -> None:
         self.rwnet_quality_changed.emit(self.rwnet_quality())

@@ -1,7 +1,7 @@
 """A histogram of the current frame with the shared window drawn on it as a region.
 
-Dragging the region or its edges sets the window (``levels_dragged``, stored values);
-the main window converts it to centre/width and applies it to every pane.
+Its axis is in the window's units (output units: HU for CT, as the C/W boxes).
+Dragging the region or its edges sets the window (``levels_dragged``, output units).
 """
 
 from __future__ import annotations
@@ -15,14 +15,19 @@ from PySide6.QtWidgets import QWidget
 BINS = 256
 
 
-def frame_histogram(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and bin edges of ``frame``'s stored values (run in a worker)."""
+def frame_histogram(
+    frame: np.ndarray, slope: float = 1.0, intercept: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and bin edges of ``frame``'s values in output units (stored values times
+    ``slope`` plus ``intercept``: HU for CT), edges increasing (run in a worker)."""
     low, high = float(frame.min()), float(frame.max())
-    return np.histogram(frame, bins=BINS, range=(low, max(high, low + 1.0)))
+    counts, edges = np.histogram(frame, bins=BINS, range=(low, max(high, low + 1.0)))
+    edges = edges * slope + intercept
+    return (counts[::-1], edges[::-1]) if slope < 0 else (counts, edges)
 
 
 class QtWindowHistogram(pg.PlotWidget):
-    levels_dragged = Signal(float, float)  # low, high in stored values
+    levels_dragged = Signal(float, float)  # low, high in output units
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
@@ -42,6 +47,9 @@ class QtWindowHistogram(pg.PlotWidget):
         """Show a histogram from :func:`frame_histogram` (counts on a log scale)."""
         self.curve.setData(edges, np.log1p(counts))
         self.setXRange(edges[0], edges[-1], padding=0.02)
+
+    def clear_counts(self) -> None:
+        self.curve.setData([0, 1], [0])
 
     def set_levels(self, low: float, high: float) -> None:
         self._quiet = True

@@ -1,9 +1,12 @@
-"""One image pane: a title with a difference toggle, a pyqtgraph view, a caption.
+"""One image pane: a title with A/B and difference toggles, a view, corner overlays,
+a caption.
 
 The pane shows one 2-D frame of stored values through the window's shared levels, or,
-in difference mode, |frame - original| with a colour map and a colour bar for its scale.
-Right-drag changes the window (``window_dragged``); the pixel under the mouse is
-reported (``hovered``). Zoom and pan are linked by the main window.
+in difference mode, |frame - original| on the colour scale the window shares across
+panes (:meth:`set_difference_scale`), or, flickered (A/B), the original frame in its
+place with the same zoom and levels. Mouse gestures are :mod:`qt_view_tools`'s; the
+pixel under the mouse is reported (``hovered``). Zoom and pan are linked by the main
+window.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,22 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from medcomp_gui.gui import display
+from medcomp_gui.gui.overlays import CORNERS
+from medcomp_gui.gui.qt_view_tools import QtToolViewBox
 
 DIFF_COLORMAP = "inferno"
-
-
-class QtWindowingViewBox(pg.ViewBox):
-    """A ViewBox where the right button drags the window/level instead of zooming."""
-
-    window_dragged = Signal(float, float)  # dx, dy in screen pixels since the last event
-
-    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 (Qt naming)
-        if ev.button() == Qt.MouseButton.RightButton:
-            ev.accept()
-            delta = ev.screenPos() - ev.lastScreenPos()
-            self.window_dragged.emit(float(delta.x()), float(delta.y()))
-            return
-        super().mouseDragEvent(ev, axis)
+OVERLAY_STYLE = "color: #f0f0f0; background: rgba(0, 0, 0, 120); padding: 1px 3px;"
+FLICKER_STYLE = "color: #111; background: #ffd24a; padding: 1px 4px; font-weight: bold;"
+#: A flickered pane's frame: the original is in it, unmistakably.
+FLICKER_FRAME = "border: 3px solid #ffd24a;"
 
 
 class QtImagePane(QWidget):
@@ -46,6 +42,8 @@ class QtImagePane(QWidget):
     hovered = Signal(int, int)  # row, col under the mouse (-1, -1 when outside)
     window_dragged = Signal(float, float)
     difference_toggled = Signal(bool)
+    flicker_toggled = Signal(bool)
+    activated = Signal()  # the user pressed in this pane or hovered it
 
     def __init__(self, title: str, can_diff: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,41 +51,49 @@ class QtImagePane(QWidget):
         self.state = "empty"
         self.frame: np.ndarray | None = None  # what the pane shows, stored values
         self.reference: np.ndarray | None = None  # the original frame, for differences
+        self.info: list[str] = []  # the pane's codec and setting (bottom-right corner)
         self._levels: tuple[float, float] = (0.0, 1.0)
         self._lut = display.grey_lut(False)
         self._diff_lut = pg.colormap.get(DIFF_COLORMAP).getLookupTable(nPts=256)
+        self._diff_top = 1.0
+        self.can_diff = can_diff
 
         self.title_label = QLabel(f"<b>{title}</b>")
-        self.diff_button = QToolButton()
-        self.diff_button.setText("Difference")
-        self.diff_button.setCheckable(True)
-        self.diff_button.setToolTip("Show |this - original| with a colour scale (D: all panes)")
-        policy = self.diff_button.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.diff_button.setSizePolicy(policy)
-        self.diff_button.setVisible(can_diff)
-        self.can_diff = can_diff
+        self.flicker_button = self._toggle(
+            "A/B",
+            "Flicker: show the original here in place of this pane's image (B; Shift+B: timed)",
+            can_diff,
+        )
+        self.flicker_button.toggled.connect(self._on_flicker_toggled)
+        self.diff_button = self._toggle(
+            "Difference",
+            "Show |this - original| on the shared colour scale (D: all panes)",
+            can_diff,
+        )
         self.diff_button.toggled.connect(self._on_diff_toggled)
+        self.flicker_label = QLabel("A/B: showing the ORIGINAL")
+        self.flicker_label.setStyleSheet(FLICKER_STYLE)
+        self.flicker_label.hide()
         header = QHBoxLayout()
         header.setContentsMargins(4, 0, 4, 0)
         header.addWidget(self.title_label)
+        header.addWidget(self.flicker_label)
         header.addStretch(1)
+        header.addWidget(self.flicker_button)
         header.addWidget(self.diff_button)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("k")
         self.graphics.ci.layout.setContentsMargins(0, 0, 0, 0)
-        self.view = QtWindowingViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.graphics.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view = QtToolViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.view.window_dragged.connect(self.window_dragged)
+        self.view.pressed.connect(self._on_pressed)
         self.graphics.addItem(self.view, row=0, col=0)
         self.item = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.item)
-        self.colorbar = pg.ColorBarItem(
-            values=(0, 1), colorMap=pg.colormap.get(DIFF_COLORMAP), interactive=False, width=14
-        )
-        self.colorbar.setVisible(False)
-        self.graphics.addItem(self.colorbar, row=0, col=1)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.corner_labels = {corner: self._overlay_label(corner) for corner in CORNERS}
 
         self.message = QLabel("")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -114,7 +120,31 @@ class QtImagePane(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.caption)
 
+    def _toggle(self, text: str, tip: str, visible: bool) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setCheckable(True)
+        button.setToolTip(tip)
+        policy = button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        button.setSizePolicy(policy)
+        button.setVisible(visible)
+        return button
+
+    def _overlay_label(self, corner: str) -> QLabel:
+        label = QLabel("", self.graphics)
+        label.setStyleSheet(OVERLAY_STYLE)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        label.setAlignment(
+            Qt.AlignmentFlag.AlignRight if corner.endswith("right") else Qt.AlignmentFlag.AlignLeft
+        )
+        label.hide()
+        return label
+
     # -- content -------------------------------------------------------------------
+    def set_title(self, html: str) -> None:
+        self.title_label.setText(html)
+
     def set_busy(self, text: str) -> None:
         self.state = "busy"
         self._set_caption(f"{text} …")
@@ -123,6 +153,7 @@ class QtImagePane(QWidget):
         """No image: ``text`` in the caption, and in large type where the image would be."""
         self.state = "error"
         self.frame = None
+        self.info = []
         self.item.clear()
         self._set_caption(text if len(text) <= 120 else text[:117] + "…")
         self.caption.setToolTip(text)
@@ -143,15 +174,24 @@ class QtImagePane(QWidget):
 
     def set_reference(self, reference: np.ndarray | None) -> None:
         self.reference = reference
-        if self.is_difference():
+        if self.is_difference() or self.is_flickered():
             self._redraw()
 
-    def clear(self) -> None:
+    def clear(self, message: str = "") -> None:
+        """Nothing shown; ``message`` (if any) where the image would be."""
         self.state = "empty"
         self.frame = self.reference = None
+        self.info = []
         self.item.clear()
-        self.stack.setCurrentWidget(self.graphics)
+        self.flicker_button.setChecked(False)
         self.caption.setText("")
+        self.caption.setToolTip("")
+        if message:
+            self.message.setText(message)
+            self.stack.setCurrentWidget(self.message)
+        else:
+            self.stack.setCurrentWidget(self.graphics)
+        self.set_overlay({})
 
     def _set_caption(self, text: str) -> None:
         self.caption.setText(text)
@@ -159,6 +199,30 @@ class QtImagePane(QWidget):
 
     def settled(self) -> bool:
         return self.state in ("ready", "error")
+
+    # -- overlays ------------------------------------------------------------------
+    def set_overlay(self, texts: dict[str, str]) -> None:
+        """The corners' texts (missing or empty corners are hidden)."""
+        for corner, label in self.corner_labels.items():
+            text = texts.get(corner, "")
+            label.setText(text)
+            label.setVisible(bool(text))
+            label.adjustSize()
+        self._place_overlays()
+
+    def overlay_texts(self) -> dict[str, str]:
+        return {corner: label.text() for corner, label in self.corner_labels.items()}
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        width, height = self.graphics.width(), self.graphics.height()
+        for corner, label in self.corner_labels.items():
+            x = width - label.width() - 2 if corner.endswith("right") else 2
+            y = height - label.height() - 2 if corner.startswith("bottom") else 2
+            label.move(max(x, 0), max(y, 0))
 
     # -- display -------------------------------------------------------------------
     def set_levels(self, low: float, high: float) -> None:
@@ -182,32 +246,62 @@ class QtImagePane(QWidget):
         if self.can_diff or not on:
             self.diff_button.setChecked(on)
 
+    def set_difference_scale(self, top: float) -> None:
+        """The shared colour scale's top (|difference| in stored units shown brightest)."""
+        self._diff_top = max(float(top), 1.0)
+        if self.is_difference():
+            self._redraw()
+
     def difference_scale(self) -> float:
-        """The colour bar's top (largest |difference| shown), 0 when not in that mode."""
-        return float(self.colorbar.levels()[1]) if self.is_difference() else 0.0
+        """The colour scale's top while in difference mode, else 0."""
+        return self._diff_top if self.is_difference() else 0.0
+
+    def difference_image(self) -> np.ndarray | None:
+        """|frame - original| (stored units), or None without both."""
+        if self.frame is None or self.reference is None or self.reference.shape != self.frame.shape:
+            return None
+        return display.difference(self.frame, self.reference)
+
+    def is_flickered(self) -> bool:
+        return self.flicker_button.isChecked()
+
+    def set_flicker(self, on: bool) -> None:
+        if self.can_diff or not on:
+            self.flicker_button.setChecked(on)
+
+    def shown(self) -> np.ndarray | None:
+        """The stored values on screen now: the original while flickered, else the frame."""
+        if self.is_flickered() and self.reference is not None:
+            return self.reference
+        return self.frame
 
     def _on_diff_toggled(self, on: bool) -> None:
         self._redraw()
         self.difference_toggled.emit(on)
 
+    def _on_flicker_toggled(self, on: bool) -> None:
+        self.flicker_label.setVisible(on)
+        self.graphics.setStyleSheet(FLICKER_FRAME if on else "")
+        self._redraw()
+        self.flicker_toggled.emit(on)
+
     def _redraw(self) -> None:
         if self.frame is None:
             self.item.clear()
-            self.colorbar.setVisible(False)
             return
-        if (
-            self.is_difference()
-            and self.reference is not None
-            and self.reference.shape == self.frame.shape
-        ):
-            diff = display.difference(self.frame, self.reference)
-            top = max(float(diff.max()), 1.0)
-            self.item.setImage(diff, autoLevels=False, levels=(0.0, top), lut=self._diff_lut)
-            self.colorbar.setLevels((0.0, top))
-            self.colorbar.setVisible(True)
-            return
-        self.colorbar.setVisible(False)
-        self.item.setImage(self.frame, autoLevels=False, levels=self._levels, lut=self._lut)
+        shown = self.shown()
+        if self.is_difference() and not self.is_flickered():
+            diff = self.difference_image()
+            if diff is not None:
+                self.item.setImage(
+                    diff, autoLevels=False, levels=(0.0, self._diff_top), lut=self._diff_lut
+                )
+                return
+        self.item.setImage(shown, autoLevels=False, levels=self._levels, lut=self._lut)
+
+    def _on_pressed(self) -> None:
+        self.graphics.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.activated.emit()
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         if self.frame is None or not self.view.sceneBoundingRect().contains(pos):
@@ -216,13 +310,16 @@ class QtImagePane(QWidget):
         point = self.view.mapSceneToView(pos)
         row, col = int(np.floor(point.y())), int(np.floor(point.x()))
         rows, cols = self.frame.shape
-        self.hovered.emit(row, col) if 0 <= row < rows and 0 <= col < cols else self.hovered.emit(
-            -1, -1
-        )
+        inside = 0 <= row < rows and 0 <= col < cols
+        self.hovered.emit(row, col) if inside else self.hovered.emit(-1, -1)
 
     def value_at(self, row: int, col: int) -> float | None:
-        if self.frame is None or not (
-            0 <= row < self.frame.shape[0] and 0 <= col < self.frame.shape[1]
-        ):
+        shown = self.shown()
+        if shown is None or not (0 <= row < shown.shape[0] and 0 <= col < shown.shape[1]):
             return None
-        return float(self.frame[row, col])
+        return float(shown[row, col])
+
+    def zoom(self) -> float:
+        """Screen pixels per image pixel."""
+        size = self.view.viewPixelSize()[0]
+        return 1.0 / size if size > 0 else 1.0

@@ -1,14 +1,18 @@
-"""The main window: the 2 x 2 panes, the control column, menus, drops and the status bar.
+"""The main window: the 2 x 2 panes, the control column, drops and the status bar.
 
-Zoom and pan are linked across the panes; one window/level is shared by all (right-drag
-in any pane, the presets, the C/W boxes, Auto). MONOCHROME1 is shown inverted.
+Zoom and pan are linked across the panes; one window/level is shared by all (a left
+drag in any pane, the presets, the C/W boxes, the histogram, Auto). MONOCHROME1 is
+shown inverted. Mouse and keys are OHIF's (:mod:`shortcuts`; the menus and key
+bindings are built by :mod:`qt_menus`), the ROI, ruler and crosshair are
+:mod:`qt_annotations`'s, A/B flicker and the difference scale are here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -17,47 +21,30 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QVBoxLayout,
     QWidget,
 )
 
-from medcomp_gui.gui import display, worker_process
+from medcomp_gui.gui import compute, display, overlays, worker_process
+from medcomp_gui.gui.qt_annotations import QtAnnotations
 from medcomp_gui.gui.qt_compat import guard_singleton_refcounts
 from medcomp_gui.gui.qt_controls import QtControlPanel
 from medcomp_gui.gui.qt_histogram import frame_histogram
 from medcomp_gui.gui.qt_image_pane import QtImagePane
+from medcomp_gui.gui.qt_menus import build_menus, open_dialog
 from medcomp_gui.gui.qt_pipeline import QtPanePipeline
+from medcomp_gui.gui.qt_settings import QtViewerSettings
 from medcomp_gui.imaging.image import MedicalImage, WindowPreset
-from medcomp_gui.imaging.raster_io import RASTER_SUFFIXES
+from medcomp_gui.series import Entry
 
-IMAGE_SUFFIXES = (".dcm", ".dicom", ".mcz", *RASTER_SUFFIXES)
 PANE_TITLES = {
     "original": "Original",
     "anlm": "ANLM-filtered",
     "rwnet": "RWNet reconstruction",
     "svd": "SVD reconstruction",
 }
-#: Files taken from one dropped folder at most (a whole PACS export would flood the list).
-MAX_FOLDER_FILES = 5000
-
-
-def image_files(folder: Path) -> list[Path]:
-    """Image files in ``folder`` and below: known suffixes, or none (DICOM often has none)."""
-    found = [
-        p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-        and not p.name.startswith(".")
-        and (p.suffix.lower() in IMAGE_SUFFIXES or p.suffix == "")
-    ]
-    return found[:MAX_FOLDER_FILES]
-
-
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, folders replaced by their image files."""
-    found: list[Path] = []
-    for path in paths:
-        found.extend(image_files(path) if path.is_dir() else [path])
-    return found
+#: Half period of the timed A/B flicker (ms): the original, then the pane's image.
+FLICKER_MS = 500
 
 
 class QtMainWindow(QMainWindow):
@@ -69,44 +56,64 @@ class QtMainWindow(QMainWindow):
         self.setWindowTitle("medcomp")
         self.setAcceptDrops(True)
         self.resize(1280, 1000)
-        self.paths: list[Path] = []
+        self.settings = QtViewerSettings()
         self.last_error: str | None = None
         self.center, self.width = 0.0, 1.0
         self.presets: list[WindowPreset] = []
+        self.preset_index = -1  # the preset the window is at, -1 after a drag or an edit
+        self.default_preset = 0
+        self.wl_multiplier = display.DRAG_MIN_MULTIPLIER
+        self.inverted = False  # the user's inversion, on top of MONOCHROME1's
+        self.show_overlays = self.settings.overlays()
+        self.active = "rwnet"  # the pane that B flickers
+        self.maximised: str | None = None
         self.message_box: QMessageBox | None = None
         self.rd_window = None
         self.save_dialog = None
         self.report_dialog = None
         self.batch_dialog = None  # File > Compress folder… (qt_batch_dialog)
         self.drop_choice = None
+        self.help_dialog = None
         self._scans = 0
 
         self.panes = {
             name: QtImagePane(title, can_diff=name != "original")
             for name, title in PANE_TITLES.items()
         }
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(4)
-        for i, pane in enumerate(self.panes.values()):
-            grid.addWidget(pane, i // 2, i % 2)
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(4)
+        for i, (name, pane) in enumerate(self.panes.items()):
+            self.grid.addWidget(pane, i // 2, i % 2)
             pane.hovered.connect(lambda r, c, p=pane: self._on_hover(p, r, c))
             pane.window_dragged.connect(self._on_window_dragged)
+            pane.view.frame_step.connect(self.step_frame)
+            pane.view.double_clicked.connect(lambda n=name: self.toggle_maximise(n))
+            pane.activated.connect(lambda n=name: self._set_active(n))
+            pane.difference_toggled.connect(lambda _on: self.update_difference_scale())
+            pane.flicker_toggled.connect(lambda _on: self.refresh_overlays())
         for i in range(2):
-            grid.setColumnStretch(i, 1)
-            grid.setRowStretch(i, 1)
+            self.grid.setColumnStretch(i, 1)
+            self.grid.setRowStretch(i, 1)
         first = self.panes["original"].view
         for pane in list(self.panes.values())[1:]:
             pane.view.setXLink(first)
             pane.view.setYLink(first)
-        panes_widget = QWidget()
-        panes_widget.setLayout(grid)
+        first.sigRangeChanged.connect(lambda *_: self.refresh_overlays())
+        self.panes_widget = QWidget()
+        self.panes_widget.setLayout(self.grid)
+        self.annotations = QtAnnotations(self)
 
         self.controls = QtControlPanel()
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.panes_widget, 1)
+        column.addWidget(self.annotations.table)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(2, 2, 2, 2)
-        row.addWidget(panes_widget, 1)
+        row.addWidget(left, 1)
         row.addWidget(self.controls)
         self.setCentralWidget(central)
 
@@ -115,11 +122,12 @@ class QtMainWindow(QMainWindow):
         self.pipeline.load_failed.connect(self._on_load_failed)
         self.pipeline.svd_size.connect(self.controls.svd_size_label.setText)
         self.pipeline.rwnet_probed.connect(self.controls.set_rwnet)
+        self.pipeline.panes_changed.connect(self._on_panes_changed)
         self.pipeline.runner.busy_changed.connect(self._on_busy)
         self.pipeline.runner.progress.connect(self.statusBar().showMessage)
 
         c = self.controls
-        c.file_selected.connect(lambda row: self.pipeline.load(str(self.paths[row])))
+        c.file_selected.connect(self.load_entry)
         c.frame_changed.connect(self.pipeline.set_frame)
         c.frame_changed.connect(self._on_frame)
         c.histogram.levels_dragged.connect(self._on_levels_dragged)
@@ -127,12 +135,15 @@ class QtMainWindow(QMainWindow):
         c.rwnet_quality_changed.connect(self.pipeline.set_rwnet_quality)
         c.strength_changed.connect(self.pipeline.set_strength)
         c.denoise_toggled.connect(self.pipeline.set_denoise_first)
-        c.window_changed.connect(self.set_window)
+        c.window_changed.connect(self._on_window_edited)
         c.preset_chosen.connect(self.apply_preset)
         c.auto_window_requested.connect(self.auto_window)
         c.save_requested.connect(self.save_compressed)
         c.rd_plot_requested.connect(self.show_rd_plot)
 
+        self.flicker_timer = QTimer(self)
+        self.flicker_timer.setInterval(FLICKER_MS)
+        self.flicker_timer.timeout.connect(self._flicker_tick)
         self.readout = QLabel("")
         self.busy_label = QLabel("")
         self.busy_bar = QProgressBar()
@@ -142,84 +153,44 @@ class QtMainWindow(QMainWindow):
         self.statusBar().addWidget(self.readout, 1)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
-        self._build_menus()
+        self.menus = build_menus(self)
         self.pipeline.probe_codecs()
         self.pipeline.probe_rwnet()
 
-    # -- menus and shortcuts ---------------------------------------------------------
-    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self._action(file_menu, "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O")
-        self._action(file_menu, "&Compress folder…", self.compress_folder_dialog, "Ctrl+B")
-        self._action(
-            file_menu, "&Save compressed…", self.save_compressed, QKeySequence.StandardKey.Save
-        )
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        view = self.menuBar().addMenu("&View")
-        self._action(view, "&Reset view", self.reset_view, "R")
-        self._action(view, "&Auto window", self.auto_window, "A")
-        self._action(view, "&Difference mode (all panes)", self.toggle_difference, "D")
-        for i in range(1, 10):
-            action = QAction(self)
-            action.setShortcut(QKeySequence(str(i)))
-            action.triggered.connect(lambda _=False, n=i - 1: self.apply_preset(n))
-            self.addAction(action)
-        tools = self.menuBar().addMenu("&Tools")
-        self._action(tools, "&Rate-distortion plot…", self.show_rd_plot, "Ctrl+R")
-
     # -- files -----------------------------------------------------------------------
     def open_dialog(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
-            self,
-            "Open images",
-            "",
-            "Images (*.dcm *.mcz *.png *.tif *.tiff *.jpg *.npy);;All files (*)",
-        )
-        self.add_paths([Path(n) for n in names])
-
-    def open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images")
-        if folder:
-            self.add_paths([Path(folder)])
+        self.add_paths(open_dialog(self))
 
     def add_paths(self, paths: list[Path]) -> None:
-        """Add files (and the images in folders, listed in a worker: a PACS export can
-        hold thousands) to the list and show the first added."""
-        if any(p.is_dir() for p in paths):
-            self._scans += 1
-            self.statusBar().showMessage("listing the dropped folder …")
-            self.pipeline.runner.submit(
-                f"scan-{self._scans}",
-                lambda: expand_paths(paths),
-                lambda found: self._add_found(paths, found),
-            )
-        else:
-            self._add_found(paths, paths)
+        """List files and the images in folders (grouped into studies, series and
+        stacks by the compute process: a PACS export can hold thousands) and show the
+        first of them; the panes get the keys."""
+        self.focus_image()
+        self._scans += 1
+        worker = self.pipeline.workers.compute
+        self.statusBar().showMessage("reading the files' headers …")
+        self.pipeline.runner.submit(
+            f"scan-{self._scans}",
+            lambda: worker.call("scan", paths),
+            lambda entries: self._add_entries(paths, entries),
+            lambda exc: self._on_load_failed(
+                str(paths[0]) if paths else "", compute.error_reason(exc)
+            ),
+        )
 
-    def _add_found(self, paths: list[Path], found: list[Path]) -> None:
-        known = {p.resolve() for p in self.paths}
-        added = [p for p in dict.fromkeys(found) if p.resolve() not in known]
-        if not added:
-            if found:  # all already listed: show the first again
-                resolved = [p.resolve() for p in self.paths]
-                self.controls.file_list.setCurrentRow(resolved.index(found[0].resolve()))
-            elif paths:
-                self._on_load_failed(str(paths[0]), "no image files found")
+    def _add_entries(self, paths: list[Path], entries: list[Entry]) -> None:
+        if not entries:
+            self._on_load_failed(str(paths[0]) if paths else "", "no image files found")
             return
-        first = len(self.paths)
-        self.paths.extend(added)
-        self.controls.file_list.addItems([p.name for p in added])
-        self.controls.file_list.setCurrentRow(first)
+        self.statusBar().clearMessage()
+        tree = self.controls.file_list
+        indices = tree.add_entries(entries)
+        if tree.current_index() == indices[0] and self.pipeline.image is not None:
+            return  # already shown
+        tree.select(indices[0])
+
+    def load_entry(self, index: int) -> None:
+        self.pipeline.load(self.controls.file_list.entries[index])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
@@ -244,6 +215,12 @@ class QtMainWindow(QMainWindow):
 
     def _on_load_failed(self, path: str, message: str) -> None:
         self.last_error = f"Cannot open {path}: {message}"
+        self.setWindowTitle("medcomp")
+        self.presets = []
+        self.controls.set_presets([])
+        self.controls.histogram.clear_counts()
+        self.annotations.clear()
+        self.readout.setText("")
         self.statusBar().showMessage(self.last_error)
         self.message_box = QMessageBox(
             QMessageBox.Icon.Warning, "Cannot open file", self.last_error, parent=self
@@ -251,55 +228,59 @@ class QtMainWindow(QMainWindow):
         self.message_box.open()
 
     def _on_image_loaded(self, image: MedicalImage) -> None:
-        self.setWindowTitle(f"medcomp — {Path(image.source).name if image.source else 'image'}")
+        self.last_error = None
+        mark = overlays.lossy_mark(image)
+        name = Path(image.source).name if image.source else "image"
+        if image.n_frames > 1 and Path(image.source).is_dir():
+            name += f" ({image.n_frames} slices)"
+        self.setWindowTitle(f"medcomp — {name}" + (f" — {mark.label()}" if mark else ""))
+        self.panes["original"].set_title(
+            f"<b style='color:#c00'>Source: {mark.label()}</b>" if mark else "<b>Original</b>"
+        )
         self.controls.set_image_shape(
             image.n_frames, min(image.rows, image.cols), self.pipeline.rank
         )
-        self.presets = display.presets_for(image)
+        frame = image.frames[0]
+        self.wl_multiplier = display.drag_multiplier(image, frame)
+        self.presets = [
+            *display.file_windows(image),
+            *display.modality_presets(image, frame),
+            *self.settings.user_presets(image.modality),
+        ]
         self.controls.set_presets(self.presets)
-        self._update_histogram(image.frames[0])
-        lut = display.grey_lut(display.is_inverted(image))
-        for pane in self.panes.values():
-            pane.set_lut(lut)
-        if image.windows:
-            self.apply_preset(0)
-        else:
-            self.auto_window()
-        self.reset_view()
+        self.default_preset = display.default_preset(image, frame, self.presets)
+        self._update_histogram(frame)
+        self.annotations.clear()
+        self.apply_lut()
+        self.apply_preset(self.default_preset)
+        self.fit()
 
-    # -- window/level and view -------------------------------------------------------
-    def set_window(self, center: float, width: float) -> None:
+    # -- window/level ----------------------------------------------------------------
+    def set_window(self, center: float, width: float, preset: int = -1) -> None:
+        """Window every pane at ``center``/``width`` (output units); ``preset``: the
+        index of the preset this is, -1 for a window of the user's own."""
         image = self.pipeline.image
         self.center, self.width = center, max(width, 1e-3)
-        self.controls.show_window(self.center, self.width)
+        self.preset_index = preset
+        self.controls.show_window(self.center, self.width, preset)
         if image is None:
             return
         low, high = display.stored_levels(image, self.center, self.width)
         for pane in self.panes.values():
             pane.set_levels(low, high)
-        self.controls.histogram.set_levels(low, high)
+        self.controls.histogram.set_levels(center - width / 2.0, center + width / 2.0)
+        self.refresh_overlays()
+
+    def _on_window_edited(self, center: float, width: float) -> None:
+        self.set_window(center, width)
 
     def _on_levels_dragged(self, low: float, high: float) -> None:
-        image = self.pipeline.image
-        if image is not None:
-            ends = sorted((display.to_output(image, low), display.to_output(image, high)))
-            self.set_window((ends[0] + ends[1]) / 2.0, ends[1] - ends[0])
-
-    def _on_frame(self, frame: int) -> None:
         if self.pipeline.image is not None:
-            self._update_histogram(self.pipeline.image.frames[frame])
-
-    def _update_histogram(self, frame) -> None:
-        self.pipeline.runner.submit(
-            "histogram",
-            lambda: frame_histogram(frame),
-            lambda r: self.controls.histogram.set_counts(*r),
-        )
+            self.set_window((low + high) / 2.0, high - low)
 
     def apply_preset(self, index: int) -> None:
         if 0 <= index < len(self.presets):
-            self.controls.preset_combo.setCurrentIndex(index)
-            self.set_window(self.presets[index].center, self.presets[index].width)
+            self.set_window(self.presets[index].center, self.presets[index].width, index)
 
     def auto_window(self) -> None:
         image = self.pipeline.image
@@ -308,10 +289,166 @@ class QtMainWindow(QMainWindow):
             self.set_window(w.center, w.width)
 
     def _on_window_dragged(self, dx: float, dy: float) -> None:
-        self.set_window(*display.dragged_window(self.center, self.width, dx, dy))
+        self.set_window(
+            *display.dragged_window(self.center, self.width, dx, dy, self.wl_multiplier)
+        )
 
-    def reset_view(self) -> None:
-        self.panes["original"].view.autoRange(padding=0.0)
+    def save_user_preset(self, name: str) -> None:
+        """Keep the current window as a preset of this modality (in the settings)."""
+        image = self.pipeline.image
+        if image is None or not name:
+            return
+        preset = WindowPreset(self.center, self.width, name)
+        self.settings.add_user_preset(image.modality, preset)
+        self.presets.append(preset)
+        self.controls.set_presets(self.presets)
+        self.set_window(preset.center, preset.width, len(self.presets) - 1)
+
+    def toggle_invert(self) -> None:
+        self.inverted = not self.inverted
+        self.apply_lut()
+        self.refresh_overlays()
+
+    def apply_lut(self) -> None:
+        image = self.pipeline.image
+        invert = self.inverted != (image is not None and display.is_inverted(image))
+        lut = display.grey_lut(invert)
+        for pane in self.panes.values():
+            pane.set_lut(lut)
+
+    # -- frames ----------------------------------------------------------------------
+    def step_frame(self, delta: int) -> None:
+        slider = self.controls.frame_slider
+        slider.setValue(min(max(slider.value() + delta, 0), slider.maximum()))
+
+    def go_to_frame(self, frame: int) -> None:
+        slider = self.controls.frame_slider
+        slider.setValue(min(max(frame, 0), slider.maximum()))
+
+    def _on_frame(self, frame: int) -> None:
+        if self.pipeline.image is not None:
+            self._update_histogram(self.pipeline.image.frames[frame])
+            self.update_difference_scale()
+            self.annotations.update_stats()
+            self.refresh_overlays()
+
+    def _update_histogram(self, frame) -> None:
+        image = self.pipeline.image
+        slope, intercept = image.rescale_slope, image.rescale_intercept
+        self.pipeline.runner.submit(
+            "histogram",
+            lambda: frame_histogram(frame, slope, intercept),
+            lambda r: self.controls.histogram.set_counts(*r),
+        )
+
+    # -- view ------------------------------------------------------------------------
+    def lead_view(self):
+        """The view that zoom keys act on: the maximised pane's, else the original's."""
+        return self.panes[self.maximised or "original"].view
+
+    def fit(self) -> None:
+        self.lead_view().autoRange(padding=0.0)
+
+    def one_to_one(self) -> None:
+        """One image pixel per screen pixel, about the centre of the view."""
+        view = self.lead_view()
+        rect = view.viewRect()
+        size = view.sceneBoundingRect()
+        cx, cy = rect.center().x(), rect.center().y()
+        w, h = size.width(), size.height()
+        view.setRange(xRange=(cx - w / 2, cx + w / 2), yRange=(cy - h / 2, cy + h / 2), padding=0)
+
+    def zoom_by(self, factor: float) -> None:
+        view = self.lead_view()
+        view.scaleBy((1.0 / factor, 1.0 / factor), center=view.viewRect().center())
+
+    def reset(self) -> None:
+        """Space: the default window, no inversion of the user's, fitted."""
+        if self.inverted:
+            self.toggle_invert()
+        self.apply_preset(self.default_preset)
+        self.fit()
+
+    def set_tool(self, tool: str) -> None:
+        for pane in self.panes.values():
+            pane.view.tool = tool
+        self.menus.check_tool(tool)
+        self.statusBar().showMessage(f"left button: {tool}")
+
+    def toggle_maximise(self, name: str) -> None:
+        """Show only pane ``name`` (double click), or all four again."""
+        self.maximised = None if self.maximised == name else name
+        for other, pane in self.panes.items():
+            pane.setVisible(self.maximised is None or other == self.maximised)
+        QTimer.singleShot(0, self.fit)
+
+    def toggle_fullscreen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def toggle_overlays(self) -> None:
+        self.show_overlays = not self.show_overlays
+        self.settings.set_overlays(self.show_overlays)
+        self.refresh_overlays()
+
+    def focus_image(self) -> None:
+        """Give the keys to the panes (arrows then step frames, not files)."""
+        self.panes[self.maximised or "original"].graphics.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- overlays --------------------------------------------------------------------
+    def _on_panes_changed(self) -> None:
+        self.update_difference_scale()
+        self.annotations.update_stats()
+        self.refresh_overlays()
+
+    def pane_corners(self, name: str) -> dict[str, list[overlays.Line]]:
+        """The corner lines of pane ``name`` (empty without an image in it)."""
+        image, pane = self.pipeline.image, self.panes[name]
+        if image is None or pane.frame is None:
+            return {}
+        info = list(pane.info)
+        if pane.is_flickered():
+            info = ["A/B: showing the original", *info]
+        return overlays.corners(
+            image,
+            info,
+            self.pipeline.frame,
+            self.center,
+            self.width,
+            overlays.output_units(image),
+            pane.zoom(),
+            self.inverted,
+        )
+
+    def refresh_overlays(self) -> None:
+        for name, pane in self.panes.items():
+            corners = self.pane_corners(name) if self.show_overlays else {}
+            pane.set_overlay(
+                {c: overlays.corner_text(lines, show_patient=True) for c, lines in corners.items()}
+            )
+
+    # -- A/B flicker and difference ---------------------------------------------------
+    def _set_active(self, name: str) -> None:
+        if name != "original":
+            self.active = name
+
+    def toggle_flicker(self) -> None:
+        """B: the active pane shows the original in its place, or its own image again."""
+        self.flicker_timer.stop()
+        pane = self.panes[self.active]
+        pane.set_flicker(not pane.is_flickered())
+
+    def toggle_timed_flicker(self) -> None:
+        """Shift+B: the active pane alternates every FLICKER_MS until pressed again."""
+        if self.flicker_timer.isActive():
+            self.flicker_timer.stop()
+            self.panes[self.active].set_flicker(False)
+        else:
+            self.flicker_timer.start()
+        self.menus.timed_flicker.setChecked(self.flicker_timer.isActive())
+
+    def _flicker_tick(self) -> None:
+        pane = self.panes[self.active]
+        pane.set_flicker(not pane.is_flickered())
 
     def toggle_difference(self) -> None:
         panes = [p for name, p in self.panes.items() if name != "original"]
@@ -319,11 +456,32 @@ class QtMainWindow(QMainWindow):
         for pane in panes:
             pane.set_difference(on)
 
+    def update_difference_scale(self) -> None:
+        """One colour scale for every pane in difference mode: 0 to the largest
+        |difference| of any of them on this frame (stated in the controls)."""
+        diffs = [p.difference_image() for p in self.panes.values() if p.is_difference()]
+        tops = [float(d.max()) for d in diffs if d is not None and d.size]
+        top = max(tops, default=0.0)
+        for pane in self.panes.values():
+            pane.set_difference_scale(top)
+        image = self.pipeline.image
+        if not diffs or image is None:
+            self.controls.show_difference_scale(None)
+        else:
+            slope = abs(image.rescale_slope or 1.0)
+            units = overlays.output_units(image) or "stored"
+            self.controls.show_difference_scale((max(top, 1.0), max(top, 1.0) * slope, units))
+
+    # -- hover -----------------------------------------------------------------------
     def _on_hover(self, pane: QtImagePane, row: int, col: int) -> None:
         image = self.pipeline.image
+        self.annotations.show_crosshair(pane, row, col)
         if image is None or row < 0:
             self.readout.setText("")
             return
+        for name, candidate in self.panes.items():
+            if candidate is pane:
+                self._set_active(name)
         original = self.panes["original"].value_at(row, col)
         text = display.readout(image, row, col, original, "original")
         if pane is not self.panes["original"] and (value := pane.value_at(row, col)) is not None:
@@ -350,7 +508,14 @@ class QtMainWindow(QMainWindow):
         self.rd_window = QtRDPlotWindow(self.pipeline, self)
         self.rd_window.show()
 
+    def show_shortcuts(self) -> None:
+        from medcomp_gui.gui.qt_help import QtShortcutsDialog
+
+        self.help_dialog = QtShortcutsDialog(self)
+        self.help_dialog.show()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.flicker_timer.stop()
         if self.rd_window is not None:
             self.rd_window.close()  # stops its sweep at the next point
         if self.batch_dialog is not None:

@@ -24,6 +24,7 @@ from medcomp_gui.gui import compute, worker_process
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_jobs import QtJobRunner
 from medcomp_gui.imaging.image import MedicalImage
+from medcomp_gui.series import Entry
 
 DEFAULT_RANK = 32
 #: Channels of work on the current image (cancelled when another is loaded).
@@ -37,6 +38,7 @@ class QtPanePipeline(QObject):
     load_failed = Signal(str, str)  # path, message
     svd_size = Signal(str)  # text for the controls
     rwnet_probed = Signal(list, object)  # qualities, reason or None
+    panes_changed = Signal()  # a pane's image, caption or info changed
 
     def __init__(
         self,
@@ -86,22 +88,26 @@ class QtPanePipeline(QObject):
             lambda exc: self._on_probe(([], compute.error_reason(exc))),
         )
 
-    def load(self, path: str) -> None:
+    def load(self, entry: Entry) -> None:
+        """Open a list entry (a file or a stack of slices); until it is loaded no pane
+        shows the image before it."""
         self.token += 1
         for channel in IMAGE_CHANNELS:
             self.runner.cancel(channel)
-        self.panes["original"].set_busy(f"loading {path}")
+        self._forget_image()
+        where = str(entry.paths[0].parent if entry.is_stack else entry.paths[0])
+        self.panes["original"].set_busy(f"loading {where}")
         workers = self.workers
 
         def load() -> MedicalImage:
-            rwnet = compute.mcz_codec(path) == "rwnet"
-            return (workers.rwnet if rwnet else workers.compute).call("load", path)
+            rwnet = not entry.is_stack and compute.mcz_codec(entry.paths[0]) == "rwnet"
+            return (workers.rwnet if rwnet else workers.compute).call("load_entry", entry)
 
         self.runner.submit(
             "load",
             load,
             self._guard(self._on_loaded),
-            self._guard(lambda exc: self._on_load_error(path, exc)),
+            self._guard(lambda exc: self._on_load_error(where, exc)),
         )
 
     def set_frame(self, frame: int) -> None:
@@ -166,7 +172,10 @@ class QtPanePipeline(QObject):
         return self.filtered if self.denoise_first else self.image
 
     def settled(self) -> bool:
-        return self.runner.busy() == 0 and all(p.settled() for p in self.panes.values())
+        """Nothing computing, and every pane of the image (if one is open) has its result."""
+        return self.runner.busy() == 0 and (
+            self.image is None or all(p.settled() for p in self.panes.values())
+        )
 
     def shutdown(self) -> None:
         self.token += 1
@@ -193,12 +202,26 @@ class QtPanePipeline(QObject):
                 self.panes[name].set_error(
                     f"{self.panes[name].title}: {prefix}: {compute.error_reason(exc)}"
                 )
+                self.panes_changed.emit()
 
         return failed
 
+    def _forget_image(self) -> None:
+        """No image: every pane empty, nothing derived kept."""
+        self.image, self.filtered, self.svd, self.frame = None, None, None, 0
+        self.volumes, self.measured = {}, {}
+        for pane in self.panes.values():
+            pane.clear()
+        self.panes_changed.emit()
+
     def _on_load_error(self, path: str, exc: BaseException) -> None:
-        self.panes["original"].set_error(f"cannot open {path}: {compute.error_reason(exc)}")
-        self.load_failed.emit(path, compute.error_reason(exc))
+        reason = compute.error_reason(exc)
+        self._forget_image()
+        self.panes["original"].set_error(f"cannot open {path}: {reason}")
+        for name, pane in self.panes.items():
+            if name != "original":
+                pane.clear("no image")
+        self.load_failed.emit(path, reason)
 
     def _on_loaded(self, image: MedicalImage) -> None:
         self.image, self.filtered, self.svd, self.frame = image, None, None, 0
@@ -208,8 +231,11 @@ class QtPanePipeline(QObject):
         for pane in self.panes.values():
             pane.clear()
             pane.set_reference(image.frames[0])
-        self.panes["original"].set_frame(image.frames[0], compute.original_caption(image))
+        original = self.panes["original"]
+        original.set_frame(image.frames[0], compute.original_caption(image))
+        original.info = compute.original_info(image)
         self.image_loaded.emit(image)
+        self.panes_changed.emit()
         token = self.token
 
         def start() -> None:
@@ -238,6 +264,8 @@ class QtPanePipeline(QObject):
         self.filtered, caption = result
         self.volumes["anlm"] = self.filtered.frames
         self.panes["anlm"].set_frame(self.filtered.frames[self.frame], caption)
+        self.panes["anlm"].info = [f"ANLM strength {self.strength:g}"]
+        self.panes_changed.emit()
         if self.denoise_first:
             self._start_compression()
 
@@ -290,6 +318,8 @@ class QtPanePipeline(QObject):
         self.panes[name].set_frame(
             self.volumes[name][self.frame], compute.quality_caption(title, measured, image, note)
         )
+        self.panes[name].info = compute.measured_info(title, measured, image)
+        self.panes_changed.emit()
         if name == "svd":
             q = measured.quality
             self.svd_size.emit(f"file size at {measured.settings}: {q.bytes:,} B ({q.ratio:.1f}:1)")

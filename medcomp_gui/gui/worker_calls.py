@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from medcomp_gui import api
+from medcomp_gui import api, series
 from medcomp_gui.errors import MedcompError
 from medcomp_gui.gui import compute, report
 from medcomp_gui.imaging.image import MedicalImage
@@ -65,6 +65,16 @@ def load(path: str) -> MedicalImage:
     return api.load_any(path)
 
 
+def scan(paths: list[Path]) -> list[series.Entry]:
+    """The list entries for files and folders (studies, series, stacks of slices)."""
+    return series.scan(paths)
+
+
+def load_entry(entry: series.Entry) -> MedicalImage:
+    """A list entry's image: a file (as :func:`load`) or a stack of slices."""
+    return series.load_entry(entry)
+
+
 def anlm(image: MedicalImage, strength: float) -> tuple[MedicalImage, str]:
     return compute.anlm_filter(image, strength)
 
@@ -98,6 +108,8 @@ def rwnet_measure(source: MedicalImage, original: MedicalImage, quality: Any) ->
 SERVICES: dict[str, dict[str, Callable[..., Any]]] = {
     "compute": {
         "load": load,
+        "load_entry": load_entry,
+        "scan": scan,
         "anlm": anlm,
         "svd_factor": svd_factor,
         "svd_measure": svd_measure,
@@ -109,6 +121,7 @@ SERVICES: dict[str, dict[str, Callable[..., Any]]] = {
         "probe": rwnet_probe,
         "measure": rwnet_measure,
         "load": load,
+        "load_entry": load_entry,
         "save": save,
         "rd_point": rd_point,
     },

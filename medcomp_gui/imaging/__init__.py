@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,6 +51,19 @@ def load_image(path: str | os.PathLike[str]) -> MedicalImage:
     )
 
 
+def _create_temporary(path: Path, directory: Path) -> tuple[int, str]:
+    """A new hidden file beside ``path``, created with mode 0666 so that the user's umask
+    gives it the user's normal permissions (``tempfile.mkstemp`` would make it 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(directory / f".{path.name}.{secrets.token_hex(6)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def write_atomic(
     path: str | os.PathLike[str], data: bytes, verify: Callable[[Path], object] | None = None
 ) -> Path:
@@ -66,7 +79,7 @@ def write_atomic(
     if not directory.is_dir():
         raise OutputError(f"{path}: folder {directory} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+        fd, tmp = _create_temporary(path, directory)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write here ({exc.strerror})") from exc
     try:

@@ -29,7 +29,13 @@ from medcomp_gui.imaging.dicom_header import (
     sanitise,
     to_little_endian,
 )
-from medcomp_gui.imaging.image import GREY_PHOTOMETRICS, MAX_PIXELS, MedicalImage, WindowPreset
+from medcomp_gui.imaging.image import (
+    GREY_PHOTOMETRICS,
+    MAX_PIXELS,
+    MODALITY_WINDOWS,
+    MedicalImage,
+    WindowPreset,
+)
 
 #: Pixel-data elements removed from the header we keep beside the pixels.
 _PIXEL_KEYWORDS = (
@@ -56,16 +62,6 @@ _TAG_IN_MESSAGE = re.compile(r"\(([0-9A-Fa-f]{4}), ?([0-9A-Fa-f]{4})\)")
 _CODE_STRING = re.compile(r"[A-Z0-9_ ]{1,16}")
 #: Window presets taken from a file at most (the .mcz header holds 64).
 MAX_FILE_WINDOWS = 16
-#: Modality default windows (centre, width) in output units, when the file has none.
-MODALITY_WINDOWS: dict[str, tuple[WindowPreset, ...]] = {
-    "CT": (
-        WindowPreset(40, 80, "brain"),
-        WindowPreset(-600, 1500, "lung"),
-        WindowPreset(400, 1800, "bone"),
-        WindowPreset(50, 400, "abdomen"),
-        WindowPreset(50, 350, "mediastinum"),
-    ),
-}
 
 
 def read_dicom(path: Path) -> MedicalImage:

@@ -28,6 +28,19 @@ class WindowPreset:
     name: str = ""
 
 
+#: Modality default windows (centre, width) in output units, appended to the file's own
+#: (``dicom_io``).
+MODALITY_WINDOWS: dict[str, tuple[WindowPreset, ...]] = {
+    "CT": (
+        WindowPreset(40, 80, "brain"),
+        WindowPreset(-600, 1500, "lung"),
+        WindowPreset(400, 1800, "bone"),
+        WindowPreset(50, 400, "abdomen"),
+        WindowPreset(50, 350, "mediastinum"),
+    ),
+}
+
+
 @dataclass
 class MedicalImage:
     """Stored pixel values plus what is needed to interpret and re-export them.

@@ -33,6 +33,14 @@ class StubRWNet:
 
 
 @pytest.fixture(autouse=True)
+def own_settings(monkeypatch, tmp_path):
+    """Every test its own settings file: never the user's, never another test's."""
+    from medcomp_gui.gui.qt_settings import ENV
+
+    monkeypatch.setenv(ENV, str(tmp_path / "settings.ini"))
+
+
+@pytest.fixture(autouse=True)
 def stub_rwnet(monkeypatch):
     """Most tests: the heavy work in this process (fast, and compute functions can be
     replaced), RWNet stubbed. tests/gui/test_worker_process.py runs the real children."""

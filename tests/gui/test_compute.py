@@ -39,8 +39,10 @@ def test_window_arithmetic_and_readout(tmp_path):
     assert display.stored_levels(ct, 40, 80) == pytest.approx((1024.0, 1104.0))
     assert display.readout(ct, 2, 3, 1064.0) == "x 3  y 2  stored 1064 = 40 HU"
     assert display.grey_lut(True)[0, 0] == 255
-    centre, width = display.dragged_window(40, 80, dx=256, dy=0)
-    assert (centre, width) == (40, 160)
+    # cornerstone's WindowLevelTool: right widens, down raises the centre (darker)
+    assert display.dragged_window(40, 80, dx=10, dy=0, multiplier=4) == (40, 120)
+    assert display.dragged_window(40, 80, dx=0, dy=-10, multiplier=4) == (0, 80)
+    assert display.drag_multiplier(ct, ct.frames[0]) == max(4, round(np.ptp(ct.pixels) / 1024))
 
 
 def test_report_csv_round_trip():

@@ -75,10 +75,10 @@ def test_svd_figures_are_those_of_the_real_file(qtbot, window, ref_files):
 def test_slider_changes_svd_image_and_size(qtbot, window, ref_files):
     window.add_paths([ref_files["12bit"]])
     wait_settled(qtbot, window)
-    window.controls.rank_slider.setValue(2)
+    window.controls.rank_spin.setValue(2)
     wait_settled(qtbot, window)
     low_image, low_size = window.panes["svd"].frame.copy(), svd_bytes(window)
-    window.controls.rank_slider.setValue(30)
+    window.controls.rank_spin.setValue(30)
     wait_settled(qtbot, window)
     assert "rank 30" in window.panes["svd"].caption.text()
     assert svd_bytes(window) > low_size
@@ -99,7 +99,7 @@ def test_rapid_slider_moves_end_at_last_rank_without_backlog(qtbot, window, ref_
     monkeypatch.setattr(compute.SVDSession, "measure", counting)
     runner = window.pipeline.runner
     for rank in range(1, 61):
-        window.controls.rank_slider.setValue(rank)
+        window.controls.rank_spin.setValue(rank)
         assert runner.busy() <= 4  # svd-preview and svd-file: one running + one waiting each
     wait_settled(qtbot, window)
     assert "rank 60" in window.panes["svd"].caption.text()
@@ -116,12 +116,13 @@ def test_window_level_is_shared(qtbot, window, ref_files):
         assert pane.levels() == pytest.approx(expected)
         if pane.frame is not None:
             assert tuple(pane.item.getLevels()) == pytest.approx(expected)
-    window.panes["svd"].window_dragged.emit(40.0, -20.0)  # a right-drag in the SVD pane
+    window.panes["svd"].window_dragged.emit(40.0, -20.0)  # a left drag in the SVD pane
     assert (window.center, window.width) != (1000, 500)
     levels = [p.levels() for p in window.panes.values()]
     assert all(lv == pytest.approx(levels[0]) for lv in levels)
     assert window.controls.width_spin.value() == pytest.approx(window.width, abs=0.1)
     window.controls.histogram.region.setRegion((100.0, 900.0))  # a drag on the histogram
+    # (MR: output units are stored values)
     assert (window.center, window.width) == pytest.approx((500.0, 800.0))
     assert all(p.levels() == pytest.approx((100.0, 900.0)) for p in window.panes.values())
 
@@ -130,9 +131,11 @@ def test_ct_presets_and_hu_readout(qtbot, window, ref_files):
     window.add_paths([ref_files["ct_signed"]])
     wait_settled(qtbot, window)
     windows = [(p.center, p.width) for p in window.presets]
-    # CT brain, lung, bone, abdomen, mediastinum (from the core or the viewer), once each
-    assert {(40, 80), (-600, 1500), (400, 1800), (50, 400), (50, 350)} <= set(windows)
-    assert len(windows) == len(set(windows))
+    # the file's own window first (its default), then OHIF's CT presets, once each
+    assert windows[0] == (40, 400) and window.preset_index == 0
+    ohif = [(40, 400), (-600, 1500), (90, 150), (480, 2500), (40, 80)]
+    assert windows[1:6] == ohif and len(windows) == 6
+    assert window.controls.histogram.region.getRegion() == pytest.approx((-160, 240))  # HU
     window.apply_preset(windows.index((-600, 1500)))
     assert (window.center, window.width) == (-600, 1500)
     window._on_hover(window.panes["svd"], 5, 7)
@@ -147,16 +150,26 @@ def test_monochrome1_is_inverted(qtbot, window, ref_files):
     assert lut[0, 0] == 255 and lut[-1, 0] == 0
 
 
-def test_difference_mode_shows_error_with_scale(qtbot, window, ref_files):
+def test_difference_mode_shares_one_stated_scale_and_keeps_panes_linked(qtbot, window, ref_files):
     window.add_paths([ref_files["12bit"]])
     wait_settled(qtbot, window)
+    sizes = [p.graphics.size() for p in window.panes.values()]
     window.toggle_difference()
-    pane = window.panes["svd"]
-    diff = np.abs(pane.frame.astype(np.float64) - window.pipeline.image.frames[0])
-    assert pane.is_difference() and pane.colorbar.isVisible()
-    assert pane.difference_scale() == pytest.approx(max(diff.max(), 1.0))
-    np.testing.assert_allclose(pane.item.image, diff)
+    original = window.pipeline.image.frames[0].astype(np.float64)
+    tops = {name: np.abs(window.panes[name].frame - original).max() for name in ("anlm", "svd")}
+    shared = max(max(tops.values()), 1.0)
+    for name in ("anlm", "svd"):
+        pane = window.panes[name]
+        assert pane.is_difference() and pane.difference_scale() == pytest.approx(shared)
+        np.testing.assert_allclose(pane.item.image, np.abs(pane.frame - original))
+        assert tuple(pane.item.getLevels()) == pytest.approx((0.0, shared))
     assert not window.panes["original"].is_difference()
+    assert window.controls.diff_legend.isVisible()
+    assert f"0 – {shared:g} stored" in window.controls.diff_legend.text()
+    assert [p.graphics.size() for p in window.panes.values()] == sizes  # no colour bar
+    window.panes["svd"].view.scaleBy((0.5, 0.5))
+    rects = [p.view.viewRect().getRect() for p in window.panes.values()]
+    assert all(r == pytest.approx(rects[0], abs=1e-6) for r in rects)
 
 
 def test_multiframe_slider(qtbot, window, ref_files):
@@ -175,13 +188,14 @@ def test_dropped_folder_fills_the_list_and_the_list_switches(qtbot, window, ref_
     drop(window, [folder])
     view_dropped_folder(window)
     wait_settled(qtbot, window)
-    assert window.controls.file_list.count() == len(ref_files)
+    tree = window.controls.file_list
+    assert tree.count() == len(ref_files)  # each reference is a series of its own
     drop(window, [folder, ref_files["12bit"]])  # already listed: nothing added twice
     view_dropped_folder(window)
     qtbot.waitUntil(lambda: window.pipeline.runner.busy() == 0, timeout=20000)
-    assert window.controls.file_list.count() == len(ref_files)
-    target = window.paths.index(ref_files["ct_signed"])
-    window.controls.file_list.setCurrentRow(target)
+    assert tree.count() == len(ref_files)
+    target = next(i for i, e in enumerate(tree.entries) if e.paths == (ref_files["ct_signed"],))
+    tree.select(target)
     qtbot.waitUntil(
         lambda: window.pipeline.image is not None and window.pipeline.image.modality == "CT",
         timeout=20000,
