@@ -51,6 +51,7 @@ class QtAnnotations(QObject):
         self.region: roi.Region | None = None
         self.ruler: tuple[tuple[float, float], tuple[float, float]] | None = None
         self.stats: dict[str, roi.RegionStats | None] = {}
+        self.stats_region: roi.Region | None = None  # the region ``stats`` are for
         self.crosshair_on = True
         self._rois: dict[str, pg.ROI] = {}
         self._rulers: dict[str, tuple[pg.LineSegmentROI, pg.TextItem]] = {}
@@ -161,10 +162,10 @@ class QtAnnotations(QObject):
                 for name, frame in frames.items()
             }
 
-        pipeline.runner.submit("roi", work, self._show_stats)
+        pipeline.runner.submit("roi", work, lambda stats: self._show_stats(region, stats))
 
-    def _show_stats(self, stats: dict[str, roi.RegionStats | None]) -> None:
-        self.stats = stats
+    def _show_stats(self, region: roi.Region, stats: dict[str, roi.RegionStats | None]) -> None:
+        self.stats, self.stats_region = stats, region
         image = self.window.pipeline.image
         units = overlays.output_units(image) if image is not None else ""
         self.table.setHorizontalHeaderLabels(
@@ -255,6 +256,6 @@ class QtAnnotations(QObject):
             self.window.panes[name].view.removeItem(line)
             self.window.panes[name].view.removeItem(label)
         self._rois, self._rulers = {}, {}
-        self.region, self.ruler, self.stats = None, None, {}
+        self.region, self.ruler, self.stats, self.stats_region = None, None, {}, None
         self.window.pipeline.runner.cancel("roi")
         self.table.hide()

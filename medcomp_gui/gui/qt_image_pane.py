@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,7 +31,9 @@ from medcomp_gui.gui.qt_view_tools import QtToolViewBox
 DIFF_COLORMAP = "inferno"
 OVERLAY_STYLE = "color: #f0f0f0; background: rgba(0, 0, 0, 120); padding: 1px 3px;"
 FLICKER_STYLE = "color: #111; background: #ffd24a; padding: 1px 4px; font-weight: bold;"
-#: A flickered pane's frame: the original is in it, unmistakably.
+#: A pane's frame: black, yellow while flickered (the original is in it, unmistakably);
+#: always there, so that flickering never changes the view's size.
+PANE_FRAME = "border: 3px solid black;"
 FLICKER_FRAME = "border: 3px solid #ffd24a;"
 
 
@@ -74,7 +75,13 @@ class QtImagePane(QWidget):
         self.flicker_label = QLabel("A/B: showing the ORIGINAL")
         self.flicker_label.setStyleSheet(FLICKER_STYLE)
         self.flicker_label.hide()
-        header = QHBoxLayout()
+        for label in (self.title_label, self.flicker_label):  # never widen the pane
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.flicker_label.setText("A/B: ORIGINAL")
+        header_widget = QWidget()
+        # One height, whatever the header shows (the A/B label must not move the view).
+        header_widget.setFixedHeight(self.diff_button.sizeHint().height())
+        header = QHBoxLayout(header_widget)
         header.setContentsMargins(4, 0, 4, 0)
         header.addWidget(self.title_label)
         header.addWidget(self.flicker_label)
@@ -86,6 +93,7 @@ class QtImagePane(QWidget):
         self.graphics.setBackground("k")
         self.graphics.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.graphics.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.graphics.setStyleSheet(PANE_FRAME)
         self.view = QtToolViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.view.window_dragged.connect(self.window_dragged)
         self.view.pressed.connect(self._on_pressed)
@@ -95,16 +103,16 @@ class QtImagePane(QWidget):
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.corner_labels = {corner: self._overlay_label(corner) for corner in CORNERS}
 
-        self.message = QLabel("")
+        # Messages lie over the view (which keeps its size, so that the linked views of
+        # the four panes always agree).
+        self.message = QLabel("", self.graphics)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.message.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.message.hide()
         self.message.setStyleSheet(
             "background: black; color: #ddd; font-size: 15px; padding: 20px;"
         )
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.graphics)
-        self.stack.addWidget(self.message)
 
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
@@ -116,8 +124,8 @@ class QtImagePane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
-        layout.addLayout(header)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(header_widget)
+        layout.addWidget(self.graphics, 1)
         layout.addWidget(self.caption)
 
     def _toggle(self, text: str, tip: str, visible: bool) -> QToolButton:
@@ -157,15 +165,14 @@ class QtImagePane(QWidget):
         self.item.clear()
         self._set_caption(text if len(text) <= 120 else text[:117] + "…")
         self.caption.setToolTip(text)
-        self.message.setText(text)
-        self.stack.setCurrentWidget(self.message)
+        self._show_message(text)
 
     def set_frame(
         self, frame: np.ndarray, caption: str | None = None, *, final: bool = True
     ) -> None:
         """Show ``frame`` (2-D stored values); ``final`` False keeps the busy state."""
         self.frame = frame
-        self.stack.setCurrentWidget(self.graphics)
+        self._show_message("")
         if caption is not None:
             self._set_caption(caption)
         if final:
@@ -186,12 +193,15 @@ class QtImagePane(QWidget):
         self.flicker_button.setChecked(False)
         self.caption.setText("")
         self.caption.setToolTip("")
-        if message:
-            self.message.setText(message)
-            self.stack.setCurrentWidget(self.message)
-        else:
-            self.stack.setCurrentWidget(self.graphics)
+        self._show_message(message)
         self.set_overlay({})
+
+    def _show_message(self, text: str) -> None:
+        """``text`` in large type over the view, or no message for ""."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        self.message.setGeometry(self.graphics.rect())
+        self.message.raise_()
 
     def _set_caption(self, text: str) -> None:
         self.caption.setText(text)
@@ -219,6 +229,7 @@ class QtImagePane(QWidget):
 
     def _place_overlays(self) -> None:
         width, height = self.graphics.width(), self.graphics.height()
+        self.message.setGeometry(self.graphics.rect())
         for corner, label in self.corner_labels.items():
             x = width - label.width() - 2 if corner.endswith("right") else 2
             y = height - label.height() - 2 if corner.startswith("bottom") else 2
@@ -281,7 +292,7 @@ class QtImagePane(QWidget):
 
     def _on_flicker_toggled(self, on: bool) -> None:
         self.flicker_label.setVisible(on)
-        self.graphics.setStyleSheet(FLICKER_FRAME if on else "")
+        self.graphics.setStyleSheet(FLICKER_FRAME if on else PANE_FRAME)
         self._redraw()
         self.flicker_toggled.emit(on)
 

@@ -52,9 +52,13 @@ def region_mask(region: Region, rows: int, cols: int) -> tuple[tuple[slice, slic
     the pixels inside, within those slices."""
     r = region.normalised()
     c0 = max(0, math.ceil(r.x - 0.5))
-    c1 = min(cols, math.ceil(r.x + r.w - 0.5))
     r0 = max(0, math.ceil(r.y - 0.5))
-    r1 = min(rows, math.ceil(r.y + r.h - 0.5))
+    if r.shape == "ellipse":  # closed: a centre on the boundary is inside
+        c1 = min(cols, math.floor(r.x + r.w - 0.5) + 1)
+        r1 = min(rows, math.floor(r.y + r.h - 0.5) + 1)
+    else:  # [x, x + w) x [y, y + h)
+        c1 = min(cols, math.ceil(r.x + r.w - 0.5))
+        r1 = min(rows, math.ceil(r.y + r.h - 0.5))
     c1, r1 = max(c1, c0), max(r1, r0)
     box = (slice(r0, r1), slice(c0, c1))
     if r.shape != "ellipse":

@@ -104,13 +104,13 @@ def test_invert_fit_one_to_one_zoom_keys_and_space_reset(qtbot, ct_window):
     qtbot.keyClick(w, Qt.Key.Key_Plus)
     assert rects(w)[0][2] < fitted[2]
     qtbot.keyClick(w, Qt.Key.Key_F)
-    assert rects(w)[0] == pytest.approx(fitted)
+    assert rects(w)[0] == pytest.approx(fitted, abs=0.2)
     qtbot.keyClick(w, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert w.panes["original"].zoom() == pytest.approx(1.0, rel=5e-3)
     w.set_window(100, 50)
     qtbot.keyClick(graphics, Qt.Key.Key_Space)
     assert not w.inverted and w.preset_index == w.default_preset
-    assert rects(w)[0] == pytest.approx(fitted)
+    assert rects(w)[0] == pytest.approx(fitted, abs=0.2)  # fitted again (to a fraction of a pixel)
     qtbot.keyClick(w, Qt.Key.Key_A)  # automatic window
     assert w.preset_index == -1
 
