@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from medcomp_gui import api
 from medcomp_gui.gui import overlays
@@ -59,7 +60,10 @@ def test_a_lossy_source_is_labelled_everywhere(qtbot, window, ref_files, tmp_pat
     window.add_paths([path])
     wait_settled(qtbot, window)
     ratio = image.original_bytes / len(data)
-    label = f"LOSSY {ratio:.3g}:1 medcomp svd"
+    mark = overlays.lossy_mark(window.pipeline.image)
+    assert mark.ratio == pytest.approx(ratio, rel=1e-2) and "SVD" in mark.method.upper()
+    label = mark.label()
+    assert label.startswith(f"LOSSY {mark.ratio:.3g}:1 ")
     assert label in window.windowTitle()
     original = window.panes["original"]
     assert f"Source: {label}" in original.title_label.text()
@@ -67,7 +71,7 @@ def test_a_lossy_source_is_labelled_everywhere(qtbot, window, ref_files, tmp_pat
     assert label in original.overlay_texts()["bottom_right"]
     assert "against the LOSSY source" in window.panes["svd"].caption.text()
     state = window_state(window)
-    assert state["image"]["lossy"]["ratio"] == float(f"{ratio:.4g}")
+    assert state["image"]["lossy"]["ratio"] == mark.ratio
     assert state["panes"]["original"]["title"].startswith("Source: LOSSY")
 
 
