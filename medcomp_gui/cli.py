@@ -354,6 +354,19 @@ Examples:
 """
 
 
+def _codec_options(parser: argparse.ArgumentParser) -> None:
+    """The codecs' own settings (`medcomp codecs` lists their ranges)."""
+    parser.add_argument(
+        "--quality", "-Q", "-q", type=int, help="rwnet quality level (higher is better)"
+    )
+    parser.add_argument("--rank", type=int, help="svd rank")
+    parser.add_argument("--ratio", type=float, help="jpeg2000: target compression ratio")
+    parser.add_argument("--near", type=int, help="jpegls: largest error per pixel")
+    parser.add_argument("--distance", type=float, help="jpegxl: butteraugli distance")
+    parser.add_argument("--effort", type=int, help="jpegxl: encoder effort 1..9")
+    parser.add_argument("--lossless", action="store_true", help="the codec's lossless mode")
+
+
 def _batch_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "inputs", type=Path, nargs="+", help="files and folders (searched recursively)"
@@ -387,18 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("input", type=Path)
     enc.add_argument("-c", "--codec", required=True, help="see `medcomp codecs`")
     enc.add_argument(
-        "-o", "--output", type=Path, required=True, help=".mcz, or .dcm for jpeg2000/jpegls"
+        "-o", "--output", type=Path, required=True, help=".mcz, or .dcm for jpeg2000/htj2k/jpegls"
     )
-    enc.add_argument(
-        "--quality", "-Q", "-q", type=int, help="rwnet quality level (higher is better)"
-    )
-    enc.add_argument("--rank", type=int, help="svd rank")
-    enc.add_argument("--psnr", type=float, help="jpeg2000: target PSNR in dB")
-    enc.add_argument("--ratio", type=float, help="jpeg2000: target compression ratio")
-    enc.add_argument("--near", type=int, help="jpegls: largest error per pixel")
-    enc.add_argument("--distance", type=float, help="jpegxl: butteraugli distance")
-    enc.add_argument("--effort", type=int, help="jpegxl: encoder effort 1..9")
-    enc.add_argument("--lossless", action="store_true", help="lossless mode")
+    _codec_options(enc)
+    enc.add_argument("--psnr", type=float, help="jpeg2000, htj2k: target PSNR in dB")
     enc.add_argument("--denoise", action="store_true", help="ANLM-filter before encoding")
     enc.add_argument("--strength", type=float, help="ANLM strength with --denoise")
     enc.add_argument("--json", action="store_true", help="print one JSON object")
@@ -418,15 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="mcz",
         help="mcz (any codec) or dcm (standard DICOM: jpeg2000, htj2k, jpegls); default mcz",
     )
-    bat.add_argument(
-        "--quality", "-Q", "-q", type=int, help="rwnet quality level (higher is better)"
-    )
-    bat.add_argument("--rank", type=int, help="svd rank")
-    bat.add_argument("--ratio", type=float, help="jpeg2000: compression ratio of the codestream")
-    bat.add_argument("--near", type=int, help="jpegls: largest error per pixel (NEAR)")
-    bat.add_argument("--distance", type=float, help="jpegxl: butteraugli distance")
-    bat.add_argument("--effort", type=int, help="jpegxl: encoder effort 1..9")
-    bat.add_argument("--lossless", action="store_true", help="the codec's lossless mode")
+    _codec_options(bat)
     target = bat.add_argument_group("quality targets (per image, the lowest rate that meets them)")
     target.add_argument("--psnr", type=float, help="at least this PSNR in dB")
     target.add_argument("--max-error", type=int, help="at most this error per pixel, stored units")

@@ -139,6 +139,7 @@ class ReportWriter:
         self.batch = batch
         self.rows: list[Row] = []
         self._last_json = 0.0
+        self._json_cost = 0.0
         self._csv = self.csv_path.open("w", newline="", encoding="utf-8")
         self._csv.write(csv_line(FIELDS))
         self._csv.flush()
@@ -147,17 +148,21 @@ class ReportWriter:
         self.rows.append(row)
         self._csv.write(csv_line(row_cells(row)))
         self._csv.flush()
-        if time.monotonic() - self._last_json > _JSON_EVERY_S:
+        if time.monotonic() - self._last_json > max(_JSON_EVERY_S, 10 * self._json_cost):
             self.write_json(None)
 
     def write_json(self, totals: Totals | None) -> None:
-        self._last_json = time.monotonic()
+        """Rewrite the JSON report (while running, at most 10 % of the time goes here:
+        the interval grows with the report)."""
+        started = time.monotonic()
         document = {
             "batch": self.batch,
             "rows": [asdict(r) for r in self.rows],
             "totals": totals.as_dict() if totals else None,
         }
         _write_atomic_text(self.json_path, json.dumps(document, indent=1, default=_json_default))
+        self._last_json = time.monotonic()
+        self._json_cost = self._last_json - started
 
     def finish(self, totals: Totals, order: dict[str, int]) -> None:
         """Both files complete: rows in plan order, failures first, a totals line."""

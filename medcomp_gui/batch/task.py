@@ -100,8 +100,10 @@ def _compress(task: Task, row: Row, temps: list[Path]) -> bytes:
     from medcomp_gui.guidance import guideline_ratio, ratio_warning
 
     settings = task.settings
-    image = api.load_image(task.source)
+    image = api.load_image(task.source).with_true_bits()
     row.modality = image.modality
+    for note in image.notes:  # what the reader ignored or corrected in the file
+        row.note = _join(row.note, note)
     body = str(image.dataset.get("BodyPartExamined", "")) if image.dataset is not None else ""
 
     def measure(params: dict[str, Any]) -> tuple[bytes, Any]:

@@ -35,15 +35,20 @@ class JPEGLSCodec:
             raise CodecError("give either --lossless or --near, not both")
         return not resolved.get("near")
 
-    def encode(self, image: MedicalImage, **given: Any) -> Encoded:
+    def _near(self, given: dict[str, Any]) -> int:
+        """NEAR from the given parameters (0: lossless), the codec checked usable."""
         if (missing := self.availability()) is not None:
             raise CodecUnavailableError(missing)
-        import jpeg_ls
-
         params = resolve_params(self, given)
         near = params.get("near", 0)
         if near and params.get("lossless"):
             raise CodecError("give either --lossless or --near, not both")
+        return near
+
+    def encode(self, image: MedicalImage, **given: Any) -> Encoded:
+        import jpeg_ls
+
+        near = self._near(given)
         if image.bits_stored < 2:
             raise CodecError("JPEG-LS needs at least 2 bits stored")
         codestreams = []
@@ -92,12 +97,7 @@ class JPEGLSCodec:
         """JPEG-LS Lossless or JPEG-LS Near-Lossless through pydicom's encoder (CharLS)."""
         from pydicom.uid import JPEGLSLossless, JPEGLSNearLossless
 
-        if (missing := self.availability()) is not None:
-            raise CodecUnavailableError(missing)
-        params = resolve_params(self, given)
-        near = params.get("near", 0)
-        if near and params.get("lossless"):
-            raise CodecError("give either --lossless or --near, not both")
+        near = self._near(given)
         if not near:
             return DicomEncoded(pydicom_compressed(image, JPEGLSLossless), {"lossless": True}, True)
         ds = pydicom_compressed(image, JPEGLSNearLossless, jls_error=near)
