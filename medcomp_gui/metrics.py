@@ -48,9 +48,10 @@ def ssim(reference: np.ndarray, test: np.ndarray, bits_stored: int) -> float:
     tst = test if test.ndim == 3 else test[np.newaxis]
     if ref.shape != tst.shape:
         raise ValueError(f"shapes differ: {reference.shape} and {test.shape}")
+    if np.array_equal(ref, tst):
+        return 1.0  # by definition; skips the filtering (44 % of a lossless batch's time)
     if min(ref.shape[1:]) < 7:
-        # scikit-image's 7x7 window does not fit: identical is 1, anything else unknown.
-        return 1.0 if np.array_equal(ref, tst) else math.nan
+        return math.nan  # scikit-image's 7x7 window does not fit: unknown
     peak = float((1 << bits_stored) - 1)
     values = [
         structural_similarity(r.astype(np.float64), t.astype(np.float64), data_range=peak)
