@@ -41,6 +41,8 @@ bench: $(TEST_STAMP)
 	bash benchmarks/compare_wg04.sh
 	# ANLM benchmark: needs Debian's brain templates (apt-get install mricron-data)
 	$(PY) benchmarks/denoise.py
+	# batch throughput against GDCM: needs gdcmconv (apt-get install libgdcm-tools)
+	$(PY) benchmarks/batch.py --repeat 3
 
 package: $(RUN_STAMP)
 	$(PY) -m pip install --quiet -e '.[package]'

@@ -87,3 +87,15 @@ def test_batch_decode_restores_dicom_verified(mixed_folder, tmp_path, capsys):
     assert np.array_equal(restored.pixel_array, api.load_any(mcz / "12bit.mcz").pixels)
     assert restored.LossyImageCompression == "01"
     assert restored.PatientID == pydicom.dcmread(mixed_folder / "mr" / "12bit.dcm").PatientID
+
+
+def test_second_concurrent_batch_is_refused_with_exit_2(mixed_folder, tmp_path, capsys):
+    from medcomp_gui.batch.journal import FolderLock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with FolderLock(out):  # a batch running into this folder
+        assert batch(str(mixed_folder / "mr"), "-o", str(out), "-c", "jpegls", "-j", "0") == 2
+    err = capsys.readouterr().err
+    assert "another medcomp batch is writing into this folder" in err
+    assert not list(out.glob("*.mcz"))
