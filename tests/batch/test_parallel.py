@@ -95,3 +95,42 @@ def test_kill_9_mid_batch_then_rerun_resumes(tmp_path):
     assert {o: Path(o).stat().st_mtime_ns for o in mtimes} == mtimes
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
     assert len(list(out.glob("*.dcm"))) == 0 and len(list(out.glob("*.mcz"))) == 16
+
+
+def test_a_worker_killed_mid_file_fails_only_its_files(tmp_path):
+    """The OOM killer or a crash in a native coder ends a worker: the files it held fail
+    with that reason, a new pool takes the rest, the batch ends with every row."""
+    import multiprocessing
+    import threading
+
+    from reference_images import REFERENCES, write_reference
+
+    source = tmp_path / "in"
+    source.mkdir()
+    reference = write_reference(next(r for r in REFERENCES if r.id == "odd_511x257"), tmp_path)
+    for i in range(8):
+        shutil.copy(reference, source / f"IM{i:04d}.dcm")
+    settings = check_settings("jpeg2000", {}, psnr=70.0)
+    first_done = threading.Event()
+    outcome: dict = {}
+
+    def batch() -> None:
+        outcome["result"] = run_batch(
+            make_plan([source], tmp_path / "out", settings),
+            jobs=1,
+            progress=lambda state: first_done.set(),
+        )
+
+    runner = threading.Thread(target=batch)
+    runner.start()
+    assert first_done.wait(120)
+    for child in multiprocessing.active_children():
+        os.kill(child.pid, signal.SIGKILL)
+    runner.join(300)
+    result = outcome["result"]
+    statuses = [r.status for r in result.rows]
+    assert len(statuses) == 8 and "ok" in statuses
+    died = [r for r in result.rows if "worker process died" in r.reason]
+    assert 1 <= len(died) <= 2  # the file running and the one waiting for that worker
+    assert statuses.count("ok") == 8 - len(died)
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.name.endswith(".part")]
