@@ -224,3 +224,18 @@ def test_csv_cells_cannot_run_as_formulas(mixed_folder, tmp_path, monkeypatch):
     run([mixed_folder / "mr" / "12bit.dcm"], out)
     text = (out / REPORT_CSV).read_text()
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_output_folder_inside_the_input_is_not_searched_and_an_input_folder_is_refused(
+    mixed_folder, tmp_path
+):
+    from medcomp_gui.batch.settings import BatchUsageError
+
+    inside = mixed_folder / "mr" / "compressed"
+    _, first = run([mixed_folder / "mr"], inside)
+    _, again = run([mixed_folder / "mr"], inside)  # its own outputs are no inputs
+    assert len(first.rows) == len(again.rows) == 2
+    with pytest.raises(BatchUsageError, match="cannot be an input folder"):
+        run([mixed_folder / "mr"], mixed_folder / "mr")
+    with pytest.raises(BatchUsageError, match="no such file or folder"):
+        run([tmp_path / "missing"], tmp_path / "out")
