@@ -125,6 +125,7 @@ class QtControlPanel(QWidget):
         row.addWidget(self.rank_spin)
         form.addRow("Rank", row)
         self.svd_size_label = QLabel("file size: –")
+        self.svd_size_label.setWordWrap(True)
         form.addRow(self.svd_size_label)
         layout.addWidget(svd)
 
@@ -231,6 +232,14 @@ class QtControlPanel(QWidget):
         self.rwnet_combo.blockSignals(False)
         self.rwnet_combo.setEnabled(bool(qualities))
         self.rwnet_status.setText(f"not available: {reason}" if reason else "ready")
+
+    def show_rwnet_quality(self, quality: Any) -> None:
+        """Show ``quality`` without asking for it again."""
+        index = self.rwnet_combo.findData(quality)
+        if index >= 0:
+            self.rwnet_combo.blockSignals(True)
+            self.rwnet_combo.setCurrentIndex(index)
+            self.rwnet_combo.blockSignals(False)
 
     def rwnet_quality(self) -> Any:
         return self.rwnet_combo.currentData() if self.rwnet_combo.count() else None

@@ -123,6 +123,8 @@ class QtMainWindow(QMainWindow):
         self.pipeline.svd_size.connect(self.controls.svd_size_label.setText)
         self.pipeline.rwnet_probed.connect(self.controls.set_rwnet)
         self.pipeline.panes_changed.connect(self._on_panes_changed)
+        self.pipeline.rank_chosen.connect(self.controls.show_rank)
+        self.pipeline.rwnet_chosen.connect(self.controls.show_rwnet_quality)
         self.pipeline.runner.busy_changed.connect(self._on_busy)
         self.pipeline.runner.progress.connect(self.statusBar().showMessage)
 

@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from medcomp_gui.gui import compute, worker_process
+from medcomp_gui.gui.operating_point import Target, target_for
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_jobs import QtJobRunner
 from medcomp_gui.imaging.image import MedicalImage
@@ -39,6 +40,8 @@ class QtPanePipeline(QObject):
     svd_size = Signal(str)  # text for the controls
     rwnet_probed = Signal(list, object)  # qualities, reason or None
     panes_changed = Signal()  # a pane's image, caption or info changed
+    rank_chosen = Signal(int)  # the default search chose this SVD rank
+    rwnet_chosen = Signal(object)  # ... and this RWNet quality
 
     def __init__(
         self,
@@ -63,6 +66,11 @@ class QtPanePipeline(QObject):
         self.strength = 1.0
         self.denoise_first = False
         self.rwnet_quality: Any = None
+        # The compressed panes open at the default setting (operating_point) until the
+        # user picks one for this image.
+        self.target: Target | None = None
+        self.svd_auto = True
+        self.rwnet_auto = True
         self.rwnet_info: tuple[list[Any], str | None] | None = None
         self.codec_info: dict[str, str | None] | None = None  # the other codecs
         self.workers = workers or worker_process.make_workers()
@@ -119,7 +127,7 @@ class QtPanePipeline(QObject):
                 pane.set_reference(original[frame])
             if volume is not None:
                 pane.set_frame(volume[frame], final=pane.state != "busy")
-        if self.svd is not None and "svd" not in self.measured:
+        if self.svd is not None and "svd" not in self.measured and not self.svd_auto:
             self.request_rank(self.rank)
 
     def set_strength(self, strength: float) -> None:
@@ -133,13 +141,16 @@ class QtPanePipeline(QObject):
             self._start_compression()
 
     def set_rwnet_quality(self, quality: Any) -> None:
+        """The user chose a quality: it holds for this image."""
         self.rwnet_quality = quality
+        self.rwnet_auto = False
         if self.image is not None:
             self._start_rwnet()
 
     def set_rank(self, rank: int) -> None:
-        """The user moved the rank slider."""
+        """The user moved the rank slider: that rank holds for this image."""
         self.wanted_rank = rank
+        self.svd_auto = False
         self.request_rank(rank)
 
     def request_rank(self, rank: int) -> None:
@@ -228,6 +239,8 @@ class QtPanePipeline(QObject):
         self.volumes = {"original": image.frames}
         self.measured = {}
         self.rank = min(self.wanted_rank, image.rows, image.cols)
+        self.target = target_for(image)
+        self.svd_auto = self.rwnet_auto = True
         for pane in self.panes.values():
             pane.clear()
             pane.set_reference(image.frames[0])
@@ -295,7 +308,39 @@ class QtPanePipeline(QObject):
         if key != self.svd_key:
             return
         self.svd = preview
-        self.request_rank(self.rank)
+        if self.svd_auto:
+            self._request_svd_default()
+        else:
+            self.request_rank(self.rank)
+
+    def _request_svd_default(self) -> None:
+        """The SVD pane at the highest compression meeting the image's target."""
+        target, key, token, worker = self.target, self.svd_key, self.token, self.workers.compute
+        start = self.rank
+        self.runner.cancel("svd-preview")
+        self.svd_size.emit(f"finding the {target.describe()} …")
+        self.panes["svd"].set_busy(f"SVD: finding the {target.describe()}")
+        self.runner.submit(
+            "svd-file",
+            lambda: worker.call("svd_default", key, target, start),
+            self._guard(lambda m: self._on_default("svd", m), token),
+            self._pane_error("svd"),
+        )
+
+    def _on_default(self, name: str, measured: compute.Measured) -> None:
+        if name == "svd":
+            if not self.svd_auto:
+                return  # the user chose a rank meanwhile: that request's answer follows
+            self.rank = int(measured.params.get("rank", self.rank))
+            self.rank_chosen.emit(self.rank)
+        else:
+            if not self.rwnet_auto:
+                return
+            self.rwnet_quality = measured.params.get("quality", self.rwnet_quality)
+            self.rwnet_chosen.emit(self.rwnet_quality)
+        self._on_measured(name, measured)
+        self.panes[name].info.append(f"default: {self.target.describe()}")
+        self.panes_changed.emit()
 
     def _on_svd_preview(self, pixels: np.ndarray, rank: int, frame: int) -> None:
         if "svd" in self.measured or frame != self.frame:
@@ -346,6 +391,16 @@ class QtPanePipeline(QObject):
         source, original, quality, token = self.source(), self.image, self.rwnet_quality, self.token
         worker = self.workers.rwnet
         if source is None:
+            return
+        if self.rwnet_auto and self.target is not None:
+            target = self.target
+            pane.set_busy(f"RWNet: finding the {target.describe()}")
+            self.runner.submit(
+                "rwnet",
+                lambda: worker.call("default", source, original, target, qualities, quality),
+                self._guard(lambda m: self._on_default("rwnet", m), token),
+                self._pane_error("rwnet", "not available"),
+            )
             return
         pane.set_busy(f"RWNet quality {quality}: encoding")
         self.runner.submit(

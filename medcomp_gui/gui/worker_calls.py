@@ -27,6 +27,7 @@ import numpy as np
 from medcomp_gui import api, series
 from medcomp_gui.errors import MedcompError
 from medcomp_gui.gui import compute, report
+from medcomp_gui.gui.operating_point import Target
 from medcomp_gui.imaging.image import MedicalImage
 
 #: Factorisations kept (the current source image's and the one before it).
@@ -57,6 +58,17 @@ def svd_measure(key: int, rank: int) -> compute.Measured:
         raise MedcompError("this SVD factorisation has been superseded")
     session, original = kept
     return session.measure(rank, original)
+
+
+def svd_default(key: int, target: Target, start_rank: int) -> compute.Measured:
+    """The SVD file at the default setting (:func:`compute.svd_default`) of the
+    factorisation under ``key``."""
+    with _lock:
+        kept = _sessions.get(key)
+    if kept is None:
+        raise MedcompError("this SVD factorisation has been superseded")
+    session, original = kept
+    return compute.svd_default(session, original, target, start_rank)
 
 
 def load(path: str) -> MedicalImage:
@@ -100,6 +112,12 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
     return compute.rwnet_probe()
 
 
+def rwnet_default(
+    source: MedicalImage, original: MedicalImage, target: Target, qualities: list[Any], start: Any
+) -> compute.Measured:
+    return compute.rwnet_default(source, original, target, qualities, start)
+
+
 def rwnet_measure(source: MedicalImage, original: MedicalImage, quality: Any) -> compute.Measured:
     return compute.rwnet_measure(source, original, quality)
 
@@ -113,6 +131,7 @@ SERVICES: dict[str, dict[str, Callable[..., Any]]] = {
         "anlm": anlm,
         "svd_factor": svd_factor,
         "svd_measure": svd_measure,
+        "svd_default": svd_default,
         "codec_status": codec_status,
         "save": save,
         "rd_point": rd_point,
@@ -120,6 +139,7 @@ SERVICES: dict[str, dict[str, Callable[..., Any]]] = {
     "rwnet": {
         "probe": rwnet_probe,
         "measure": rwnet_measure,
+        "default": rwnet_default,
         "load": load,
         "load_entry": load_entry,
         "save": save,

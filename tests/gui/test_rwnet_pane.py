@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -43,12 +45,19 @@ def test_available_rwnet_fills_its_pane_with_measured_figures(
             original, api.compress(source, "jpegls", near=quality), f"quality {quality}"
         )
 
+    def fake_default(source, original, target, qualities, start):
+        assert target.kind == "ratio" and target.value == 24 and sorted(qualities) == [1, 2, 3]
+        chosen = fake_measure(source, original, 3)  # "the search chose 3"
+        return dataclasses.replace(chosen, params={"quality": 3})
+
     monkeypatch.setattr(compute, "rwnet_measure", fake_measure)
+    monkeypatch.setattr(compute, "rwnet_default", fake_default)
     window = make_window()
     window.add_paths([ref_files["12bit"]])
     wait_settled(qtbot, window)
     pane = window.panes["rwnet"]
     assert pane.state == "ready" and asked == [3]
+    assert "default: highest compression within CAR ≤24:1" in pane.info[-1]
     assert (
         window.controls.rwnet_combo.currentData() == 3 and window.controls.rwnet_combo.isEnabled()
     )
@@ -69,6 +78,7 @@ def test_failing_rwnet_shows_not_available_and_the_rest_works(
         raise RuntimeError("graph construction failed")
 
     monkeypatch.setattr(compute, "rwnet_measure", broken)
+    monkeypatch.setattr(compute, "rwnet_default", broken)
     window = make_window()
     window.add_paths([ref_files["12bit"]])
     wait_settled(qtbot, window)
