@@ -19,7 +19,6 @@ import numpy as np
 from medcomp_gui import api, container, metrics
 from medcomp_gui.codecs.svd_codec import Factorisation, pack_frames, reconstruct
 from medcomp_gui.errors import MedcompError
-from medcomp_gui.gui.operating_point import Target, log_bytes_needed, smallest_meeting
 from medcomp_gui.gui.overlays import lossy_mark
 from medcomp_gui.guidance import guideline_ratio
 from medcomp_gui.imaging.image import MedicalImage
@@ -203,79 +202,6 @@ def codec_status() -> dict[str, str | None]:
         except Exception as exc:  # a codec that cannot even be imported is unavailable
             status[name] = error_reason(exc)
     return status
-
-
-#: Prior slopes of the searches (score per unit of position) until two settings are
-#: measured: an SVD file grows about in proportion to its rank; a step of RWNet's
-#: quality ladder about 1.4 times; PSNR gains about 6 dB per doubled rank, 2 dB a level.
-SVD_BYTES_SLOPE = 1.0
-RWNET_BYTES_SLOPE = math.log(1.4)
-SVD_PSNR_SLOPE = 6.0 / math.log(2.0)
-RWNET_PSNR_SLOPE = 2.0
-
-
-def svd_default(
-    session: SVDSession, original: MedicalImage, target: Target, start_rank: int
-) -> Measured:
-    """The SVD file at the highest compression meeting ``target`` (the smallest rank
-    whose file is within the guideline, or reaches the PSNR), measured."""
-    files: dict[int, bytes] = {}
-
-    def data(i: int) -> bytes:
-        if i not in files:
-            files[i] = session.file_bytes(i + 1)
-        return files[i]
-
-    if target.kind == "ratio":
-        need, slope = log_bytes_needed(original, target), SVD_BYTES_SLOPE
-
-        def score(i: int) -> float:
-            return math.log(len(data(i)))
-    else:
-        need, slope = target.value, SVD_PSNR_SLOPE
-
-        def score(i: int) -> float:
-            decoded = api.decompress(data(i)).pixels
-            return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
-
-    i = smallest_meeting(
-        session.max_rank, score, need, start_rank - 1, position=_log_rank, slope=slope
-    )
-    return measure_bytes(original, data(i), f"rank {i + 1}")
-
-
-def _log_rank(i: int) -> float:
-    return math.log(i + 1)
-
-
-def rwnet_default(
-    source: MedicalImage, original: MedicalImage, target: Target, qualities: list[Any], start: Any
-) -> Measured:
-    """The RWNet file at the highest compression meeting ``target`` (the lowest quality
-    level within the guideline, or reaching the PSNR), measured."""
-    levels = sorted(qualities)
-    files: dict[int, bytes] = {}
-
-    def data(i: int) -> bytes:
-        if i not in files:
-            files[i] = api.compress(source, "rwnet", quality=levels[i])
-        return files[i]
-
-    if target.kind == "ratio":
-        need, slope = log_bytes_needed(original, target), RWNET_BYTES_SLOPE
-
-        def score(i: int) -> float:
-            return math.log(len(data(i)))
-    else:
-        need, slope = target.value, RWNET_PSNR_SLOPE
-
-        def score(i: int) -> float:
-            decoded = api.decompress(data(i)).pixels
-            return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
-
-    first = levels.index(start) if start in levels else 0
-    i = smallest_meeting(len(levels), score, need, first, slope=slope)
-    return measure_bytes(original, data(i), f"quality {levels[i]}")
 
 
 def rwnet_measure(source: MedicalImage, original: MedicalImage, quality: Any) -> Measured:

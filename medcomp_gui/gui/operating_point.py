@@ -1,5 +1,7 @@
-"""Where the compressed panes open, no Qt: the highest compression within the CAR 2008
-guideline for the image's modality — its largest ratio that is still at most the
+"""Where the compressed panes open and which codec the save dialog offers, no Qt.
+
+The panes open at the highest compression within the CAR 2008 guideline for the
+image's modality — its largest ratio that is still at most the
 guideline's, measured on the real files' bytes — or, for images the guideline does not
 cover (PNG/TIFF sources, modalities it names no ratio for), the highest compression
 whose PSNR is at least :data:`DEFAULT_PSNR`.
@@ -8,6 +10,11 @@ The search (:func:`smallest_meeting`) treats the codec's settings as an ordered 
 (ranks, quality levels) along which the file grows; it interpolates between the
 settings it has measured (secant steps on a log scale), so that an image costs a few
 encodings, not one per setting. Run it in a worker process.
+
+The save dialog's default codec is the best for the image by the same measurement:
+every available lossy codec at its highest compression meeting the target (the panes'
+RWNet and SVD files, and JPEG 2000, HTJ2K and JPEG XL searched here along a ladder of
+their own setting), the highest PSNR winning (the fewest bytes, for a PSNR target).
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from medcomp_gui import api, metrics
+from medcomp_gui.gui.compute import Measured, SVDSession, measure_bytes
 from medcomp_gui.guidance import guideline_ratio
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -122,3 +132,178 @@ def _next(
 def log_bytes_needed(image: MedicalImage, target: Target) -> float:
     """log(bytes) a file must have at least to stay within a ratio target."""
     return math.log(image.original_bytes / target.value)
+
+
+#: Prior slopes of the searches (score per unit of position) until two settings are
+#: measured: an SVD file grows about in proportion to its rank; a step of RWNet's
+#: quality ladder about 1.4 times; PSNR gains about 6 dB per doubled rank, 2 dB a level.
+SVD_BYTES_SLOPE = 1.0
+RWNET_BYTES_SLOPE = math.log(1.4)
+SVD_PSNR_SLOPE = 6.0 / math.log(2.0)
+RWNET_PSNR_SLOPE = 2.0
+
+
+def svd_default(
+    session: SVDSession, original: MedicalImage, target: Target, start_rank: int
+) -> Measured:
+    """The SVD file at the highest compression meeting ``target`` (the smallest rank
+    whose file is within the guideline, or reaches the PSNR), measured."""
+    files: dict[int, bytes] = {}
+
+    def data(i: int) -> bytes:
+        if i not in files:
+            files[i] = session.file_bytes(i + 1)
+        return files[i]
+
+    if target.kind == "ratio":
+        need, slope = log_bytes_needed(original, target), SVD_BYTES_SLOPE
+
+        def score(i: int) -> float:
+            return math.log(len(data(i)))
+    else:
+        need, slope = target.value, SVD_PSNR_SLOPE
+
+        def score(i: int) -> float:
+            decoded = api.decompress(data(i)).pixels
+            return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
+
+    i = smallest_meeting(
+        session.max_rank, score, need, start_rank - 1, position=_log_rank, slope=slope
+    )
+    return measure_bytes(original, data(i), f"rank {i + 1}")
+
+
+def _log_rank(i: int) -> float:
+    return math.log(i + 1)
+
+
+def rwnet_default(
+    source: MedicalImage, original: MedicalImage, target: Target, qualities: list[Any], start: Any
+) -> Measured:
+    """The RWNet file at the highest compression meeting ``target`` (the lowest quality
+    level within the guideline, or reaching the PSNR), measured."""
+    levels = sorted(qualities)
+    files: dict[int, bytes] = {}
+
+    def data(i: int) -> bytes:
+        if i not in files:
+            files[i] = api.compress(source, "rwnet", quality=levels[i])
+        return files[i]
+
+    if target.kind == "ratio":
+        need, slope = log_bytes_needed(original, target), RWNET_BYTES_SLOPE
+
+        def score(i: int) -> float:
+            return math.log(len(data(i)))
+    else:
+        need, slope = target.value, RWNET_PSNR_SLOPE
+
+        def score(i: int) -> float:
+            decoded = api.decompress(data(i)).pixels
+            return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
+
+    first = levels.index(start) if start in levels else 0
+    i = smallest_meeting(len(levels), score, need, first, slope=slope)
+    return measure_bytes(original, data(i), f"quality {levels[i]}")
+
+
+#: The classical codecs the best-codec measurement searches: the setting and its ladder,
+#: from most compression to least, the search's position of a rung, and the prior
+#: slopes (log bytes, dB) per unit of position.
+_PSNR_LADDER = tuple(30.0 + 0.5 * i for i in range(121))  # 30 .. 90 dB
+_DISTANCES = tuple(round(25.0 * 0.002 ** (i / 59), 4) for i in range(60))  # 25 .. 0.05
+
+
+@dataclass(frozen=True)
+class Ladder:
+    param: str
+    values: tuple[float, ...]
+    bytes_slope: float
+    psnr_slope: float
+    by_value: bool  # position = the value (dB) rather than the rung's index
+
+
+LADDERS = {
+    "jpeg2000": Ladder("psnr", _PSNR_LADDER, math.log(2.0) / 6.0, 1.0, True),
+    "htj2k": Ladder("psnr", _PSNR_LADDER, math.log(2.0) / 6.0, 1.0, True),
+    "jpegxl": Ladder("distance", _DISTANCES, 0.1, 0.5, False),
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A codec at its default setting for one image, measured on its real file."""
+
+    codec: str
+    params: dict[str, Any]
+    bytes: int
+    ratio: float
+    psnr: float
+
+    @staticmethod
+    def of(codec: str, measured: Measured) -> Candidate:
+        q = measured.quality
+        return Candidate(codec, dict(measured.params), q.bytes, q.ratio, q.psnr)
+
+    def describe(self) -> str:
+        settings = " ".join(
+            f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in self.params.items()
+        )
+        psnr = "∞" if math.isinf(self.psnr) else f"{self.psnr:.2f}"
+        return f"{self.codec} {settings}: {psnr} dB at {self.ratio:.1f}:1"
+
+
+def codec_default(
+    source: MedicalImage, original: MedicalImage, target: Target, codec: str
+) -> Candidate:
+    """``codec`` at the highest compression meeting ``target`` along its ladder."""
+    ladder = LADDERS[codec]
+    files: dict[int, bytes] = {}
+
+    def data(i: int) -> bytes:
+        if i not in files:
+            files[i] = api.compress(source, codec, **{ladder.param: ladder.values[i]})
+        return files[i]
+
+    def position(i: int) -> float:
+        return ladder.values[i] if ladder.by_value else float(i)
+
+    if target.kind == "ratio":
+        need, slope = log_bytes_needed(original, target), ladder.bytes_slope
+
+        def score(i: int) -> float:
+            return math.log(len(data(i)))
+    else:
+        need, slope = target.value, ladder.psnr_slope
+
+        def score(i: int) -> float:
+            decoded = api.decompress(data(i)).pixels
+            return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
+
+    n = len(ladder.values)
+    i = smallest_meeting(n, score, need, n // 3, position=position, slope=slope)
+    value = ladder.values[i]
+    return Candidate.of(codec, measure_bytes(original, data(i), f"{ladder.param} {value:g}"))
+
+
+def best_candidates(
+    source: MedicalImage,
+    original: MedicalImage,
+    target: Target,
+    codecs: list[str],
+    known: list[Candidate],
+) -> list[Candidate]:
+    """Every candidate meeting ``target`` — ``known`` ones (the panes') and ``codecs``
+    searched here (those with a ladder; one that fails is left out) — best first."""
+    found = list(known)
+    for codec in codecs:
+        if codec not in LADDERS:
+            continue
+        try:
+            found.append(codec_default(source, original, target, codec))
+        except Exception:  # an unusable codec is no candidate; the others still count
+            continue
+    meeting = [c for c in found if target.met(c.ratio, c.psnr)]
+    if target.kind == "ratio":
+        return sorted(meeting, key=lambda c: -c.psnr)
+    return sorted(meeting, key=lambda c: c.bytes)

@@ -398,6 +398,7 @@ class QtMainWindow(QMainWindow):
 
     # -- overlays --------------------------------------------------------------------
     def _on_panes_changed(self) -> None:
+        self.pipeline.measure_best()
         self.update_difference_scale()
         self.annotations.update_stats()
         self.refresh_overlays()

@@ -21,7 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from medcomp_gui.gui import compute, worker_process
-from medcomp_gui.gui.operating_point import Target, target_for
+from medcomp_gui.gui.operating_point import LADDERS, Candidate, Target, target_for
 from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_jobs import QtJobRunner
 from medcomp_gui.imaging.image import MedicalImage
@@ -29,7 +29,7 @@ from medcomp_gui.series import Entry
 
 DEFAULT_RANK = 32
 #: Channels of work on the current image (cancelled when another is loaded).
-IMAGE_CHANNELS = ("load", "anlm", "svd-factor", "svd-preview", "svd-file", "rwnet")
+IMAGE_CHANNELS = ("load", "anlm", "svd-factor", "svd-preview", "svd-file", "rwnet", "best-codec")
 
 
 class QtPanePipeline(QObject):
@@ -42,6 +42,7 @@ class QtPanePipeline(QObject):
     panes_changed = Signal()  # a pane's image, caption or info changed
     rank_chosen = Signal(int)  # the default search chose this SVD rank
     rwnet_chosen = Signal(object)  # ... and this RWNet quality
+    best_measured = Signal()  # ``best`` is there (the save dialog's default codec)
 
     def __init__(
         self,
@@ -71,6 +72,9 @@ class QtPanePipeline(QObject):
         self.target: Target | None = None
         self.svd_auto = True
         self.rwnet_auto = True
+        #: Every codec at its default for this image, best first (operating_point).
+        self.best: list[Candidate] | None = None
+        self._best_token = -1
         self.rwnet_info: tuple[list[Any], str | None] | None = None
         self.codec_info: dict[str, str | None] | None = None  # the other codecs
         self.workers = workers or worker_process.make_workers()
@@ -221,6 +225,7 @@ class QtPanePipeline(QObject):
         """No image: every pane empty, nothing derived kept."""
         self.image, self.filtered, self.svd, self.frame = None, None, None, 0
         self.volumes, self.measured = {}, {}
+        self.best, self._best_token = None, -1
         for pane in self.panes.values():
             pane.clear()
         self.panes_changed.emit()
@@ -287,6 +292,8 @@ class QtPanePipeline(QObject):
         self.svd = None
         self.svd_key = key = next(self._svd_keys)
         self.measured = {}
+        self.best, self._best_token = None, -1
+        self.runner.cancel("best-codec")
         for name in ("svd", "rwnet"):
             self.volumes.pop(name, None)
         self.runner.cancel("svd-preview")
@@ -326,6 +333,33 @@ class QtPanePipeline(QObject):
             self._guard(lambda m: self._on_default("svd", m), token),
             self._pane_error("svd"),
         )
+
+    def measure_best(self) -> None:
+        """Once every pane of the image has its result: each codec at its default for
+        this image, measured in the compute process (in the background), best first."""
+        if (
+            self.image is None
+            or self.target is None
+            or self._best_token == self.token
+            or not all(p.settled() for p in self.panes.values())
+        ):
+            return
+        self._best_token = self.token
+        auto = {"svd": self.svd_auto, "rwnet": self.rwnet_auto}
+        known = [Candidate.of(n, m) for n, m in self.measured.items() if auto.get(n)]
+        status = self.codec_info or {}
+        codecs = [name for name in LADDERS if status.get(name) is None]
+        source, original, target = self.source(), self.image, self.target
+        worker, token = self.workers.compute, self.token
+        self.runner.submit(
+            "best-codec",
+            lambda: worker.call("best_codec", source, original, target, codecs, known),
+            self._guard(self._on_best, token),
+        )
+
+    def _on_best(self, candidates: list[Candidate]) -> None:
+        self.best = candidates
+        self.best_measured.emit()
 
     def _on_default(self, name: str, measured: compute.Measured) -> None:
         if name == "svd":

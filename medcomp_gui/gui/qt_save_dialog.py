@@ -1,8 +1,12 @@
 """Save compressed…: codec, parameters, format and path; the file is written in a worker
 by ``api.encode_file`` and a size report follows (:mod:`qt_report_dialog`).
 
-The dialog shows the CAR 2008 guideline ratio for the image's modality and, for SVD and
-RWNet at the settings shown in their panes, the measured ratio against it.
+The dialog opens at the best codec for this image by the viewer's own measurement
+(``pipeline.best``: every codec at its highest compression within the guideline, on
+real files; :mod:`operating_point`), with that codec's setting — unless the user chose
+another codec last time (the settings remember it, and the format). It shows the CAR
+2008 guideline ratio for the image's modality and, for SVD and RWNet at the settings
+shown in their panes, the measured ratio against it.
 """
 
 from __future__ import annotations
@@ -112,8 +116,11 @@ class QtSaveDialog(QDialog):
             )
             if missing is not None:
                 self.codec_combo.model().item(self.codec_combo.count() - 1).setEnabled(False)
-        self.codec_combo.setCurrentIndex(codec_names().index("svd"))
+        self.settings = window.settings
+        self._chosen = False  # the user picked a codec in this dialog
+        self.codec_combo.setCurrentIndex(self._initial_codec())
         self.codec_combo.currentIndexChanged.connect(self._rebuild)
+        self.codec_combo.activated.connect(self._on_user_codec)
         form.addRow("Codec", self.codec_combo)
         self.params_box = QWidget()
         self.params_form = QFormLayout(self.params_box)
@@ -133,6 +140,10 @@ class QtSaveDialog(QDialog):
         self.guide_label = QLabel()
         self.guide_label.setWordWrap(True)
         form.addRow(self.guide_label)
+        self.best_label = QLabel()
+        self.best_label.setWordWrap(True)
+        form.addRow(self.best_label)
+        pipeline.best_measured.connect(self._on_best)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -148,6 +159,68 @@ class QtSaveDialog(QDialog):
         )
         self.path_edit.setText(str(source.with_name(source.stem + "_compressed.mcz")))
         self._rebuild()
+        self._show_best()
+        self.accepted.connect(self._remember)
+
+    # -- the default codec ---------------------------------------------------------
+    def best(self) -> Any:
+        """The best measured candidate for this image, or None (not measured yet)."""
+        best = self.window_.pipeline.best
+        return best[0] if best else None
+
+    def _index(self, name: str) -> int:
+        index = self.codec_combo.findData(name)
+        usable = index >= 0 and self.codec_combo.model().item(index).isEnabled()
+        return index if usable else -1
+
+    def _initial_codec(self) -> int:
+        """The codec the user chose last time, else the best measured, else JPEG 2000."""
+        remembered = self.settings.last_save().get("codec")
+        best = self.best()
+        for name in (
+            remembered if remembered != "best" else None,
+            best.codec if best else None,
+            "jpeg2000",
+        ):
+            if name and (index := self._index(name)) >= 0:
+                return index
+        return max(self._index(n) for n in codec_names())
+
+    def _on_user_codec(self, _index: int) -> None:
+        self._chosen = True
+
+    def _on_best(self) -> None:
+        """The measurement arrived while the dialog is open: follow it unless the user
+        has chosen, or chose last time."""
+        best = self.best()
+        remembered = self.settings.last_save().get("codec")
+        if best is not None and not self._chosen and remembered in (None, "best"):
+            index = self._index(best.codec)
+            if index >= 0:
+                self.codec_combo.setCurrentIndex(index)
+                self._rebuild()
+        self._show_best()
+
+    def _show_best(self) -> None:
+        pipeline = self.window_.pipeline
+        if pipeline.best is None:
+            self.best_label.setText("Measuring the best codec for this image …")
+            return
+        if not pipeline.best:
+            self.best_label.setText("No codec meets the target on this image.")
+            return
+        target = pipeline.target.describe() if pipeline.target else ""
+        lines = [f"<b>Best for this image</b> (measured, {target}):"]
+        lines += [
+            ("<b>" + c.describe() + "</b>" if i == 0 else c.describe())
+            for i, c in enumerate(pipeline.best)
+        ]
+        self.best_label.setText("<br>".join(lines))
+
+    def _remember(self) -> None:
+        best = self.best()
+        codec = "best" if best is not None and best.codec == self.codec() else self.codec()
+        self.settings.set_last_save(codec, self.format_combo.currentText())
 
     def codec(self) -> str:
         return self.codec_combo.currentData()
@@ -167,6 +240,9 @@ class QtSaveDialog(QDialog):
             "svd": {"rank": pipeline.rank},
             "rwnet": {"quality": pipeline.rwnet_quality},
         }.get(name, {})
+        measured = next((c for c in pipeline.best or () if c.codec == name), None)
+        if measured is not None and name not in ("svd", "rwnet"):
+            current = dict(measured.params)  # the setting the measurement chose
         choices = (
             {"quality": sorted(pipeline.rwnet_info[0])}
             if name == "rwnet" and pipeline.rwnet_info
@@ -182,8 +258,12 @@ class QtSaveDialog(QDialog):
             self.params_form.addRow(row.use, row.editor)
         dicom_ok = name in dicom_codec_names()
         self.format_combo.model().item(1).setEnabled(dicom_ok)
-        if not dicom_ok:
-            self.format_combo.setCurrentIndex(0)
+        remembered = self.settings.last_save().get("format")
+        if remembered in (".mcz", ".dcm"):
+            wanted = remembered
+        else:  # a DICOM source is saved as a standard DICOM where a syntax exists
+            wanted = ".dcm" if self.image is not None and self.image.dataset is not None else ".mcz"
+        self.format_combo.setCurrentText(wanted if dicom_ok else ".mcz")
         self._update_guide()
 
     def _update_guide(self) -> None:

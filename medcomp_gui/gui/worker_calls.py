@@ -26,7 +26,7 @@ import numpy as np
 
 from medcomp_gui import api, series
 from medcomp_gui.errors import MedcompError
-from medcomp_gui.gui import compute, report
+from medcomp_gui.gui import compute, operating_point, report
 from medcomp_gui.gui.operating_point import Target
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -61,14 +61,24 @@ def svd_measure(key: int, rank: int) -> compute.Measured:
 
 
 def svd_default(key: int, target: Target, start_rank: int) -> compute.Measured:
-    """The SVD file at the default setting (:func:`compute.svd_default`) of the
+    """The SVD file at the default setting (:func:`operating_point.svd_default`) of the
     factorisation under ``key``."""
     with _lock:
         kept = _sessions.get(key)
     if kept is None:
         raise MedcompError("this SVD factorisation has been superseded")
     session, original = kept
-    return compute.svd_default(session, original, target, start_rank)
+    return operating_point.svd_default(session, original, target, start_rank)
+
+
+def best_codec(
+    source: MedicalImage,
+    original: MedicalImage,
+    target: Target,
+    codecs: list[str],
+    known: list[operating_point.Candidate],
+) -> list[operating_point.Candidate]:
+    return operating_point.best_candidates(source, original, target, codecs, known)
 
 
 def load(path: str) -> MedicalImage:
@@ -115,7 +125,7 @@ def rwnet_probe() -> tuple[list[Any], str | None]:
 def rwnet_default(
     source: MedicalImage, original: MedicalImage, target: Target, qualities: list[Any], start: Any
 ) -> compute.Measured:
-    return compute.rwnet_default(source, original, target, qualities, start)
+    return operating_point.rwnet_default(source, original, target, qualities, start)
 
 
 def rwnet_measure(source: MedicalImage, original: MedicalImage, quality: Any) -> compute.Measured:
@@ -132,6 +142,7 @@ SERVICES: dict[str, dict[str, Callable[..., Any]]] = {
         "svd_factor": svd_factor,
         "svd_measure": svd_measure,
         "svd_default": svd_default,
+        "best_codec": best_codec,
         "codec_status": codec_status,
         "save": save,
         "rd_point": rd_point,

@@ -45,7 +45,7 @@ CHILD_NICENESS = 10
 #: Calls that nobody waits for run on threads of a higher niceness still (Linux: the
 #: nice value is per thread, and threads they start inherit it), so that loading, the
 #: SVD pane and RWNet, whose pane has a 3 s target, go first on a shared core.
-BACKGROUND_CALLS = {"anlm", "codec_status", "rd_point"}
+BACKGROUND_CALLS = {"anlm", "codec_status", "rd_point", "best_codec"}
 BACKGROUND_NICENESS = 15
 #: BLAS threads of a service's child (set before it imports numpy; a user's own setting
 #: wins). The compute service already runs its calls side by side, and ANLM splits its

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from medcomp_gui import api
-from medcomp_gui.gui import compute
+from medcomp_gui.gui import compute, operating_point
 
 from .conftest import WAIT_MS, wait_settled
 
@@ -51,7 +51,7 @@ def test_available_rwnet_fills_its_pane_with_measured_figures(
         return dataclasses.replace(chosen, params={"quality": 3})
 
     monkeypatch.setattr(compute, "rwnet_measure", fake_measure)
-    monkeypatch.setattr(compute, "rwnet_default", fake_default)
+    monkeypatch.setattr(operating_point, "rwnet_default", fake_default)
     window = make_window()
     window.add_paths([ref_files["12bit"]])
     wait_settled(qtbot, window)
@@ -78,7 +78,7 @@ def test_failing_rwnet_shows_not_available_and_the_rest_works(
         raise RuntimeError("graph construction failed")
 
     monkeypatch.setattr(compute, "rwnet_measure", broken)
-    monkeypatch.setattr(compute, "rwnet_default", broken)
+    monkeypatch.setattr(operating_point, "rwnet_default", broken)
     window = make_window()
     window.add_paths([ref_files["12bit"]])
     wait_settled(qtbot, window)

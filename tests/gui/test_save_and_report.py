@@ -13,7 +13,7 @@ from medcomp_gui import api
 from medcomp_gui.gui import report
 from medcomp_gui.gui.qt_save_dialog import QtSaveDialog, save_to
 
-from .conftest import wait_settled
+from .conftest import WAIT_MS, wait_settled
 
 
 def _saved(qtbot, window, path, codec, params):
@@ -70,13 +70,49 @@ def test_save_dialog_offers_codecs_and_formats(qtbot, window, ref_files, tmp_pat
     wait_settled(qtbot, window)
     dialog = QtSaveDialog(window)
     qtbot.addWidget(dialog)
-    assert dialog.codec() == "svd" and dialog.params() == {"rank": window.controls.rank()}
     assert "24:1" in dialog.guide_label.text()
+    dialog.codec_combo.setCurrentIndex(dialog.codec_combo.findData("svd"))
+    assert dialog.params() == {"rank": window.controls.rank()}
     dialog.codec_combo.setCurrentIndex(dialog.codec_combo.findData("jpegls"))
     dialog.format_combo.setCurrentText(".dcm")
     assert dialog.path().suffix == ".dcm"
     dialog.codec_combo.setCurrentIndex(dialog.codec_combo.findData("svd"))
     assert dialog.format_combo.currentText() == ".mcz"
+
+
+def test_save_dialog_opens_at_the_best_measured_codec_and_remembers_a_choice(
+    qtbot, window, ref_files
+):
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    pipeline = window.pipeline
+    qtbot.waitUntil(lambda: pipeline.best is not None, timeout=WAIT_MS)
+    best = pipeline.best
+    assert {c.codec for c in best} >= {"jpeg2000", "svd"}
+    assert all(c.ratio <= 24 for c in best)  # every candidate within the MR guideline
+    assert [c.psnr for c in best] == sorted((c.psnr for c in best), reverse=True)
+    for c in best:  # the figures are those of the real file at that setting
+        data = api.compress(pipeline.image, c.codec, **c.params)
+        assert len(data) == c.bytes
+    dialog = QtSaveDialog(window)
+    qtbot.addWidget(dialog)
+    assert dialog.codec() == best[0].codec
+    if best[0].codec not in ("svd", "rwnet"):
+        assert dialog.params() == pytest.approx(best[0].params)
+    assert "Best for this image" in dialog.best_label.text()
+    assert dialog.format_combo.currentText() == ".dcm" or best[0].codec in ("svd", "rwnet")
+    other = next(n for n in ("svd", "jpegls") if n != best[0].codec)
+    dialog.codec_combo.setCurrentIndex(dialog.codec_combo.findData(other))
+    dialog.codec_combo.activated.emit(dialog.codec_combo.currentIndex())
+    dialog.accept()
+    again = QtSaveDialog(window)
+    qtbot.addWidget(again)
+    assert again.codec() == other  # the user's last choice
+    again.codec_combo.setCurrentIndex(again.codec_combo.findData(best[0].codec))
+    again.accept()
+    third = QtSaveDialog(window)
+    qtbot.addWidget(third)
+    assert third.codec() == best[0].codec  # following the measurement again
 
 
 def test_unwritable_path_gives_a_message(qtbot, window, ref_files, tmp_path):
