@@ -189,12 +189,24 @@ def _outcomes(
             yield task, run_task(task)
         return
     pending = list(reversed(tasks))
+    fruitless = 0  # pools in a row that broke before finishing any file
     while pending:
+        finished = 0
         with _executor(pool) as (executor, workers):
             try:
-                yield from _window(executor, workers, pending, stopped)
+                for task, outcome in _window(executor, workers, pending, stopped):
+                    finished += outcome.fingerprint is not None
+                    yield task, outcome
             except cf.process.BrokenProcessPool:
-                continue  # _window failed the tasks the dead worker held
+                # _window failed the tasks the dead worker held; start a new pool, unless
+                # workers die before doing anything (they cannot start: stop, say so)
+                fruitless = 0 if finished else fruitless + 1
+                if fruitless >= 2:
+                    raise BatchUsageError(
+                        "the worker processes end as soon as they start (see their messages "
+                        "above); the files not yet tried were left alone"
+                    ) from None
+                continue
         return
 
 

@@ -134,3 +134,34 @@ def test_a_worker_killed_mid_file_fails_only_its_files(tmp_path):
     assert 1 <= len(died) <= 2  # the file running and the one waiting for that worker
     assert statuses.count("ok") == 8 - len(died)
     assert not [p for p in (tmp_path / "out").rglob("*") if p.name.endswith(".part")]
+
+
+def test_workers_that_cannot_start_stop_the_batch_with_a_message(tmp_path):
+    """A program read from standard input cannot be re-imported by "spawn" workers (as a
+    badly frozen app could not start them): the batch stops with one clear message after
+    two pools died at once, instead of failing every file of the archive."""
+    from reference_images import REFERENCES, write_reference
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for i in range(30):
+        write_reference(REFERENCES[0], tmp_path)
+        shutil.copy(tmp_path / f"{REFERENCES[0].id}.dcm", source / f"IM{i:04d}.dcm")
+    program = (
+        "from pathlib import Path\n"
+        "from medcomp_gui.batch import check_settings, make_plan, run_batch\n"
+        "from medcomp_gui.batch.settings import BatchUsageError\n"
+        f"plan = make_plan([Path({str(source)!r})], Path({str(tmp_path / 'out')!r}),\n"
+        "                 check_settings('jpegls', {}))\n"
+        "try:\n"
+        "    run_batch(plan, jobs=1)\n"
+        "except BatchUsageError as exc:\n"
+        "    print('STOPPED:', exc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-"], input=program, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "STOPPED: the worker processes end as soon as they start" in done.stdout, done.stdout
+    rows = (tmp_path / "out" / REPORT_CSV).read_text().splitlines()[1:]
+    assert 1 <= len(rows) <= 4  # only the files the two dead pools held
