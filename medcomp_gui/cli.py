@@ -327,13 +327,28 @@ def _usable(name: str) -> bool:
         return False
 
 
+#: What `medcomp train` needs that the viewer does not (pyproject.toml's "train" extra).
+TRAIN_INSTALL = "pip install 'medcomp-gui[train]' (or `make test` in the repository)"
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from medcomp_gui.errors import MedcompError
+
+    if getattr(sys, "frozen", False):  # the installed app (PyInstaller) carries no TensorFlow
+        raise MedcompError(
+            f"training needs the Python install of medcomp with TensorFlow: {TRAIN_INSTALL}"
+        )
     from medcomp_gui.codecs.rwnet import train
 
     parser = argparse.ArgumentParser(prog="medcomp train", description="train or fine-tune RWNet")
     train.add_arguments(parser)
     options = args.train_args[1:] if args.train_args[:1] == ["--"] else args.train_args
-    return int(train.run(parser.parse_args(options)))
+    parsed = parser.parse_args(options)
+    if importlib.util.find_spec("tensorflow") is None:
+        raise MedcompError(f"training needs TensorFlow: {TRAIN_INSTALL}")
+    return int(train.run(parsed))
 
 
 BATCH_HELP = """\

@@ -228,6 +228,27 @@ def test_train_options_follow_a_double_dash(capsys):
     assert "medcomp train" in out and "--resume" in out and "--model-id" in out
 
 
+def test_train_without_tensorflow_says_what_to_install(capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tensorflow" else real(name, *a),
+    )
+    assert main(["train", "--", "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "training needs TensorFlow" in err and "medcomp-gui[train]" in err
+
+
+def test_train_in_the_installed_app_says_it_needs_the_python_install(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert main(["train", "--", "--help"]) == 2
+    err = capsys.readouterr().err
+    assert "needs the Python install" in err and "medcomp-gui[train]" in err
+
+
 def test_encode_takes_the_rwnet_quality_as_q(capsys, mr_file, tmp_path):
     """`medcomp encode IN -c rwnet -q Q` (the issue's spelling; `-Q` and `--quality` too);
     `medcomp -q ...` before the command stays "quiet"."""

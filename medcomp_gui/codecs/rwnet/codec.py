@@ -294,7 +294,7 @@ def _network_transforms(folder: Path) -> tuple[Any, Any]:
 
 class RWNetCodec:
     name = "rwnet"
-    description = "RWNet: learned residual-wavelet codec (lossy, quality levels; TensorFlow)"
+    description = "RWNet: learned residual-wavelet codec (lossy, quality levels)"
     #: no defined term exists (PS3.3 C.7.6.1.1.5.1 lets Defined Terms be extended)
     dicom_method = "MEDCOMP_RWNET"
     qualities = tuple(range(1, LEVELS + 1))
@@ -304,12 +304,28 @@ class RWNetCodec:
         self.model_dir = Path(model_dir) if model_dir else None
 
     def availability(self) -> str | None:
-        if importlib.util.find_spec("tensorflow") is None:
-            return "RWNet needs TensorFlow: pip install tensorflow-cpu (or tensorflow)"
+        """None when usable. The shipped model's learned branches are gated shut and it
+        runs on NumPy; only a model with open branches needs TensorFlow."""
         folder = self.model_dir or store.default_dir()
         if lost := store.missing(folder):
             return f"RWNet model files missing: {', '.join(str(p) for p in lost)}"
+        if store.needs_network(folder) and importlib.util.find_spec("tensorflow") is None:
+            return (
+                "this RWNet model runs its learned branches and needs TensorFlow: "
+                "pip install 'medcomp-gui[train]'"
+            )
         return None
+
+    def model_identity(self) -> tuple[str, str]:
+        """(model id, model hash) of the model files this codec would load (the hash as
+        every .mcz records it), without loading the model. A CodecError when missing."""
+        folder = self.model_dir or store.default_dir()
+        if lost := store.missing(folder):
+            raise CodecError(f"RWNet model files missing: {', '.join(p.name for p in lost)}")
+        try:
+            return store.identity(folder)
+        except (OSError, ValueError, KeyError) as exc:
+            raise CodecError(f"cannot read the RWNet model in {folder}: {exc}") from exc
 
     def _model(self) -> LoadedModel:
         if (missing := self.availability()) is not None:

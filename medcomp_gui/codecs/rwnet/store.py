@@ -49,8 +49,27 @@ def model_hash(weights: Path, tables: Path, fixed_path: dict | None = None) -> s
     return digest.hexdigest()
 
 
+def identity(folder: str | Path, model_id: str = MODEL_ID) -> tuple[str, str]:
+    """(model id, model hash) of the model in ``folder``, the hash computed from its files
+    as the codec writes it into every .mcz. OSError/ValueError for missing or bad files."""
+    files = paths(folder, model_id)
+    meta = json.loads(files["config"].read_text())
+    return meta["model_id"], model_hash(files["weights"], files["tables"], meta.get("fixed_path"))
+
+
 def missing(folder: str | Path, model_id: str = MODEL_ID) -> list[Path]:
     return [p for p in paths(folder, model_id).values() if not p.is_file()]
+
+
+def needs_network(folder: str | Path, model_id: str = MODEL_ID) -> bool:
+    """Whether the model in ``folder`` runs its learned branches (TensorFlow): its json
+    has no ``fixed_path`` gains. A json that cannot be read counts as not needing it
+    (loading the model then says what is wrong with it)."""
+    try:
+        meta = json.loads(paths(folder, model_id)["config"].read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("fixed_path") is None
 
 
 def export(model, folder: str | Path, summary: dict, frames: list, model_id: str = MODEL_ID) -> str:

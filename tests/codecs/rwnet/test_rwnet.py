@@ -65,22 +65,51 @@ def test_registry_and_codec_module_do_not_import_tensorflow() -> None:
 
 
 def test_shipped_model_codes_without_tensorflow() -> None:
-    # its learned branches are gated shut: the fixed wavelet path runs with NumPy
+    # its learned branches are gated shut: the fixed wavelet path runs with NumPy, in an
+    # install without TensorFlow too (the viewer's; TensorFlow is the "train" extra)
     code = (
         "import sys\n"
+        "sys.modules['tensorflow'] = sys.modules['keras'] = None  # not installed\n"
         "import numpy as np\n"
         "from medcomp_gui import api\n"
+        "from medcomp_gui.codecs import get_codec\n"
         "from medcomp_gui.imaging.image import MedicalImage\n"
+        "assert get_codec('rwnet').availability() is None\n"
         "x = (np.arange(48 * 40).reshape(48, 40) % 4096).astype(np.uint16)\n"
         "image = MedicalImage(x, 12)\n"
         "back = api.decompress(api.compress(image, 'rwnet', quality=6))\n"
         "assert back.pixels.shape == (48, 40)\n"
-        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
+        "bad = [m for m in ('tensorflow', 'keras') if sys.modules.get(m) is not None]\n"
         "assert not bad, bad\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_model_with_open_branches_needs_tensorflow(tmp_path, monkeypatch) -> None:
+    import importlib.util
+    import json
+    import shutil
+
+    from medcomp_gui.codecs.rwnet import store
+    from medcomp_gui.codecs.rwnet.codec import RWNetCodec
+
+    for path in store.paths(REPO / "models").values():
+        shutil.copy(path, tmp_path)
+    config = store.paths(tmp_path)["config"]
+    meta = json.loads(config.read_text())
+    del meta["fixed_path"]
+    config.write_text(json.dumps(meta))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tensorflow" else real(name, *a),
+    )
+    assert RWNetCodec(REPO / "models").availability() is None
+    reason = RWNetCodec(tmp_path).availability()
+    assert reason is not None and "TensorFlow" in reason and "medcomp-gui[train]" in reason
 
 
 @pytest.mark.parametrize(
