@@ -2,6 +2,7 @@
 
 medcomp-gui image.dcm folder/          open files and folders
 medcomp-gui --screenshot out.png FILE  load, wait for every pane, save the window, exit
+                                       (status 1 when the file or a pane failed)
     --state out.json                   also write the window's state (gui/state.py;
                                        patient data redacted unless --state-patient-data)
     --roi rect:X,Y,W,H --flicker rwnet draw an ROI / flicker a pane first (checks, docs)
@@ -75,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
 
     multiprocessing.freeze_support()  # a bundled app re-enters here for its worker processes
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from medcomp_gui.gui import system_libs
+
+    if (missing := system_libs.check()) is not None:  # before Qt, which would abort
+        print(missing, file=sys.stderr)
+        return 1
     app, window = open_window(args.files, args.size)
     if args.screenshot is None:
         return app.exec()
@@ -108,11 +114,18 @@ def open_window(files: list[Path], size: str = "1280x1000") -> tuple[Any, Any]:
     return app, window
 
 
-def _settle(app, window, has_files: bool) -> bool:
-    """Process events until the panes have settled (or time runs out); whether they did."""
+def _settle(app, window, has_files: bool, seen: dict[str, float] | None = None) -> bool:
+    """Process events until the panes have settled (or time runs out); whether they did.
+    ``seen`` gets the time.monotonic() of the first pass of the event loop ("shown") and
+    of each pane's first image (its name)."""
     start = time.monotonic()
+    seen = {} if seen is None else seen
     while time.monotonic() - start < SCREENSHOT_TIMEOUT_S:
         app.processEvents()
+        seen.setdefault("shown", time.monotonic())
+        for name, pane in window.panes.items():
+            if pane.state == "ready":
+                seen.setdefault(name, time.monotonic())
         pipeline = window.pipeline
         if pipeline.image is not None:
             done = pipeline.settled()
@@ -125,9 +138,13 @@ def _settle(app, window, has_files: bool) -> bool:
 
 
 def _screenshot(app, window, args: argparse.Namespace, has_files: bool) -> int:
-    """Wait for the panes, draw what was asked, grab, save (and the state), exit."""
+    """Wait for the panes, draw what was asked, grab, save (and the state), exit: 1 when
+    the image could not be shown or a pane has no image (each named on stderr)."""
+    from medcomp_gui.gui.state import failed_panes
+
     out = args.screenshot
-    if not _settle(app, window, has_files):
+    seen: dict[str, float] = {}
+    if not _settle(app, window, has_files, seen):
         print(
             f"medcomp-gui: panes still computing after {SCREENSHOT_TIMEOUT_S:g} s", file=sys.stderr
         )
@@ -142,25 +159,33 @@ def _screenshot(app, window, args: argparse.Namespace, has_files: bool) -> int:
         _settle(app, window, has_files)
     for _ in range(5):
         app.processEvents()
+    failures = [window.last_error] if window.last_error else []
+    if has_files and not failures:
+        failures = failed_panes(window)
     ok = window.grab().save(str(out))
     if ok and args.state is not None:
-        ok = _write_state(window, args.state, args.state_patient_data)
+        ok = _write_state(window, args.state, args.state_patient_data, seen)
     window.close()
     if not ok:
         print(f"medcomp-gui: could not write {out}", file=sys.stderr)
         return 1
     print(f"saved {out}")
-    return 0
+    for failure in failures:
+        print(f"medcomp-gui: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
-def _write_state(window, path: Path, include_patient: bool) -> bool:
+def _write_state(window, path: Path, include_patient: bool, seen: dict[str, float]) -> bool:
     import json
 
     from medcomp_gui.gui.state import window_state
 
+    # CLOCK_MONOTONIC is one clock for the whole machine: a launcher that notes it before
+    # starting this process measures start-up (benchmarks/installed_startup.py)
+    state = {**window_state(window, include_patient), "monotonic": seen}
     try:
         path.write_text(
-            json.dumps(window_state(window, include_patient), indent=2, ensure_ascii=False) + "\n",
+            json.dumps(state, indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
     except OSError as exc:

@@ -4,7 +4,7 @@ Open dialog.
 Keys that step frames, reset the view or remove an ROI act only while a pane has the
 focus (a click in an image gives it; opening files gives it), so the file list keeps
 its own arrow keys. The other keys are the menus' and act anywhere in the window.
-The Help menu is :attr:`QtMenus.help_menu` (Shortcuts first; room for About).
+The Help menu is :attr:`QtMenus.help_menu`: Shortcuts, About.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QInputDialog, QMenu
 
+from medcomp_gui.gui.qt_about import show_about
 from medcomp_gui.gui.qt_view_tools import TOOLS
 from medcomp_gui.series import IMAGE_SUFFIXES
 
@@ -90,6 +91,8 @@ class QtMenus:
 
         self.help_menu: QMenu = bar.addMenu("&Help")
         self.action(self.help_menu, "&Shortcuts…", w.show_shortcuts, "F1")
+        about = self.action(self.help_menu, "&About medcomp…", lambda: show_about(w))
+        about.setMenuRole(QAction.MenuRole.AboutRole)
 
         hidden = [("Esc", lambda: w.set_tool("window")), ("=", w.fit)]
         hidden += [(str(i), lambda _=False, n=i - 1: w.apply_preset(n)) for i in range(1, 10)]

@@ -19,7 +19,9 @@ Layout (version 1; keys are only ever added, never renamed — see docs/state-fi
                 "caption": str, "shown": "image" | "original" | "difference",
                 "settings": {...} | null, "figures": {...} | null,
                 "overlays": {"top_left": str, "top_right": str,
-                             "bottom_left": str, "bottom_right": str}}},
+                             "bottom_left": str, "bottom_right": str},
+                "rect": [x, y, w, h]}},
+     "size": [w, h], "device_pixel_ratio": float,
      "roi": null | {"shape": str, "x", "y", "w", "h": float,
                     "stats": {pane: null | {"pixels", "mean", "sd", "min", "max",
                                             "psnr", "max_error"}}},
@@ -101,7 +103,24 @@ def _pane(window: Any, name: str, include_patient: bool) -> dict[str, Any]:
             corner: overlays.corner_text(corners.get(corner, []), include_patient)
             for corner in overlays.CORNERS
         },
+        "rect": _place(window, pane.graphics),
     }
+
+
+def _place(window: Any, widget: Any) -> list[int]:
+    """Where ``widget`` is in the window (logical pixels: x, y, w, h), so that a check
+    can cut a pane's view out of the screenshot."""
+    corner = widget.mapTo(window, widget.rect().topLeft())
+    return [corner.x(), corner.y(), widget.width(), widget.height()]
+
+
+def failed_panes(window: Any) -> list[str]:
+    """'title: caption' of each pane that shows no image."""
+    return [
+        f"{re.sub(r'<[^>]+>', '', pane.title_label.text())}: {pane.caption.text() or pane.state}"
+        for pane in window.panes.values()
+        if pane.state != "ready"
+    ]
 
 
 def _image(window: Any) -> dict[str, Any] | None:
@@ -171,6 +190,8 @@ def window_state(window: Any, include_patient: bool = False) -> dict[str, Any]:
             "flicker": {"pane": window.active, "timed": window.flicker_timer.isActive()},
         },
         "panes": {name: _pane(window, name, include_patient) for name in window.panes},
+        "size": [window.size().width(), window.size().height()],
+        "device_pixel_ratio": window.devicePixelRatioF(),
         "roi": _roi(window),
         "ruler": None
         if annotations.ruler is None

@@ -98,7 +98,7 @@ def test_overlays_name_patient_study_frame_view_and_pane_but_state_redacts(
     assert all(not t for t in window.panes["svd"].overlay_texts().values())
 
 
-def test_screenshot_writes_the_state_with_roi_and_flicker(qtbot, tmp_path, ref_files):
+def test_screenshot_writes_the_state_with_roi_and_flicker(qtbot, tmp_path, ref_files, real_rwnet):
     shot, state_path = tmp_path / "shot.png", tmp_path / "state.json"
     argv = ["--screenshot", str(shot), "--state", str(state_path), "--size", "1000x800"]
     argv += ["--roi", "ellipse:10,12,30,20", "--flicker", "svd", str(ref_files["12bit"])]
