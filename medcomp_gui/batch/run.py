@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -284,8 +285,9 @@ def _dask_executor(scheduler: str, codec: str) -> Iterator[tuple[cf.Executor, in
     try:
         from distributed import Client
     except ImportError:
-        raise BatchUsageError(
-            "--scheduler needs Dask distributed: pip install 'medcomp-gui[cluster]'"
+        where = "the Python install of medcomp with " if getattr(sys, "frozen", False) else ""
+        raise BatchUsageError(  # the installed app (PyInstaller) carries no Dask
+            f"--scheduler needs {where}Dask distributed: pip install 'medcomp-gui[cluster]'"
         ) from None
     try:
         client = Client(scheduler, timeout=10)
