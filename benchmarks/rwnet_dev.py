@@ -1,119 +1,158 @@
-"""RWNet model selection on a development set that is never the WG04 evaluation images.
+"""RWNet model selection on the development set (never WG04), per modality group.
 
-The development set: the held-out validation slices of ``data/rwnet`` (every one with at
-least 30,000 pixels; every 10th mricron slice) plus the training-set pydicom images with
-more than 200,000 pixels — all from ``scripts/prepare_rwnet_data.py``, none from WG04.
-For each model folder given, every quality level of RWNet is measured (payload bits +
-40 bytes per image, PSNR over stored values) and compared by BD-rate with a PSNR-targeted
-JPEG 2000 sweep of the same images (payload bits + 40 bytes); with two or more models,
-also each model against the first directly (over their common PSNR range).
+The development set is the ``dev`` split of ``data/rwnet`` (``scripts/fetch_rwnet_data.py``
+then ``scripts/prepare_rwnet_data.py``; ``medcomp_gui/codecs/rwnet/archive.py`` fixes
+which studies it holds): real CT, MR and grey US from other studies and makers than the
+training set's, an RT portal image, and simulated CT, CR/DX, US and MG from other seeds.
+Each image is compressed as the application does it from pixels (``api.compress``: the
+whole .mcz, container header included; no DICOM header, since the slices are stored
+as pixels) at every RWNet level, against the bare codestreams of JPEG 2000 (OpenJPEG,
+PSNR-targeted 36-78 dB), and optionally HTJ2K and JPEG XL (``--others``); see
+``benchmarks/reference.py``. BD-rate per image, mean per group and overall.
 
 Usage: .venv/bin/python benchmarks/rwnet_dev.py MODEL_DIR [MODEL_DIR ...]
-       [--out benchmarks/results/rwnet_dev.md]
-A model folder holds ``rwnet-v4.{json,weights.h5,tables.npz}`` (``medcomp train ... --export-to``).
-Points above 90 dB (near-lossless) are left out of the BD-rates.
+       [--reuse benchmarks/results/rwnet_dev.json] [--others] [--out benchmarks/results/rwnet_dev]
+A model folder holds ``rwnet-*.{json,weights.h5,tables.npz}`` (``medcomp train ... --export-to``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from medcomp_gui import metrics  # noqa: E402
-from medcomp_gui.codecs import get_codec  # noqa: E402
-from medcomp_gui.codecs.base import PayloadInfo  # noqa: E402
-from medcomp_gui.codecs.rwnet.codec import RWNetCodec  # noqa: E402
-from medcomp_gui.codecs.rwnet.train import load_split  # noqa: E402
+import reference  # noqa: E402
+
+from medcomp_gui.codecs.rwnet import data, store  # noqa: E402
 from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
 
-HEADER_BYTES = 40
-MAX_PSNR = 90.0
+GROUPS = ("CT", "CRDX", "MR", "US", "MG")
 
 
-def dev_images(data: str) -> dict[str, MedicalImage]:
-    train, val = load_split(data)
+def dev_images(folder: str) -> dict[str, tuple[MedicalImage, dict]]:
     images = {}
-    for i, (pixels, bits, group, category) in enumerate(val):
-        if pixels.size > 30000 and (category != "mricron" or i % 10 == 0):
-            images[f"{group}#{i}"] = MedicalImage(pixels.astype(np.uint16), bits)
-    for i, (pixels, bits, group, category) in enumerate(train):
-        if category == "pydicom" and pixels.size > 200000:
-            images[f"{group}#t{i}"] = MedicalImage(pixels.astype(np.uint16), bits)
+    for pixels, entry in data.load(folder, split="dev"):
+        modality = {"CRDX": "DX"}.get(entry["modality"], entry["modality"])
+        image = MedicalImage(pixels.astype(np.uint16), int(entry["bits_stored"]), modality=modality)
+        images[entry["source"]] = (image, entry)
     return images
 
 
-def curve(image: MedicalImage, codec, **sweep) -> list[tuple[float, float]]:
-    ((name, values),) = sweep.items()
-    points = []
-    for value in values:
-        enc = codec.encode(image, **{name: value})
-        pixels = image.pixels
-        info = PayloadInfo(pixels.shape, pixels.dtype, image.bits_stored, enc.params, enc.extra)
-        decoded = codec.decode(enc.payload, info)  # this codec object: its own model folder
-        bpp = (len(enc.payload) + HEADER_BYTES) * 8 / pixels.size
-        points.append((bpp, metrics.psnr(pixels, decoded, image.bits_stored)))
-    return points
+def group_means(bds: dict[str, float | None], entries: dict[str, dict]) -> dict[str, dict]:
+    """Mean BD-rate per group (all / real only / simulated only) and overall."""
+    out = {}
+    for group in (*GROUPS, "all"):
+        keys = [k for k in bds if bds[k] is not None and group in ("all", entries[k]["modality"])]
+        real = [bds[k] for k in keys if not entries[k]["simulated"]]
+        sim = [bds[k] for k in keys if entries[k]["simulated"]]
+        out[group] = {
+            "mean": float(np.mean([bds[k] for k in keys])) if keys else None,
+            "n": len(keys),
+            "real_mean": float(np.mean(real)) if real else None,
+            "n_real": len(real),
+            "sim_mean": float(np.mean(sim)) if sim else None,
+        }
+    return out
 
 
-def bd(anchor: list, test: list) -> float | None:
-    a = [p for p in anchor if np.isfinite(p[1]) and p[1] < MAX_PSNR]
-    t = [p for p in test if np.isfinite(p[1]) and p[1] < MAX_PSNR]
-    try:
-        return metrics.bd_rate(
-            [p[0] for p in a], [p[1] for p in a], [p[0] for p in t], [p[1] for p in t]
-        )
-    except ValueError:
-        return None
+def _fmt(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:+.1f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+")
     parser.add_argument("--data", default="data/rwnet")
-    parser.add_argument("--out", default="benchmarks/results/rwnet_dev.md")
+    parser.add_argument("--reuse", default=None, help="take the references from this json")
+    parser.add_argument("--others", action="store_true", help="also HTJ2K and JPEG XL")
+    parser.add_argument("--out", default="benchmarks/results/rwnet_dev")
     args = parser.parse_args()
     images = dev_images(args.data)
-    j2k = get_codec("jpeg2000")
-    anchors = {
-        k: curve(img, j2k, psnr=[float(t) for t in range(26, 80, 3)]) for k, img in images.items()
-    }
-    results = {}
+    entries = {k: e for k, (_, e) in images.items()}
+    refs = json.loads(Path(args.reuse).read_text())["references"] if args.reuse else {}
+    for key, (image, _) in images.items():
+        if key not in refs:
+            refs[key] = {"jpeg2000": reference.j2k_curve(image)}
+        if args.others and "htj2k" not in refs[key]:
+            refs[key]["htj2k"] = reference.htj2k_curve(image)
+            refs[key]["jpegxl"] = reference.jxl_curve(image)
+        if "lossless_bytes" not in refs[key]:
+            refs[key]["lossless_bytes"] = reference.lossless_bytes(image)
+    curves, names = {}, []
     for folder in args.models:
-        codec = RWNetCodec(folder)
-        results[folder] = {
-            k: curve(img, codec, quality=list(codec.qualities)) for k, img in images.items()
+        name = os.path.basename(folder.rstrip("/"))
+        names.append(name)
+        os.environ[store.ENV_DIR] = str(Path(folder).resolve())
+        start = time.perf_counter()
+        curves[name] = {
+            k: reference.mcz_curve(img, quality=list(range(1, 12)))
+            for k, (img, _) in images.items()
         }
+        print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
+    columns = {
+        n: {k: reference.bd(refs[k]["jpeg2000"], curves[n][k]) for k in images} for n in names
+    }
+    if args.others:
+        for codec in ("htj2k", "jpegxl"):
+            columns[codec] = {k: reference.bd(refs[k]["jpeg2000"], refs[k][codec]) for k in images}
+    summary = {c: group_means(columns[c], entries) for c in columns}
     lines = [
-        "# RWNet on the development set (never WG04): BD-rate, %",
+        "# RWNet on the development set (never WG04): BD-rate against JPEG 2000, %",
         "",
         f"Command: `python benchmarks/rwnet_dev.py {' '.join(sys.argv[1:])}`",
         "",
-        f"{len(images)} images; negative = fewer bits than the reference at equal PSNR.",
+        f"{len(images)} images; negative = fewer bits than the bare OpenJPEG codestream at "
+        "equal PSNR (rwnet: the whole .mcz). Machine: "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end.",
         "",
-        "| image | "
-        + " | ".join(f"{os.path.basename(m.rstrip('/'))} vs J2K" for m in args.models)
-        + "".join(f" | {os.path.basename(m.rstrip('/'))} vs first" for m in args.models[1:])
+        "| group | images (real) | "
+        + " | ".join(columns)
+        + " | real only: "
+        + " | ".join(names)
         + " |",
-        "|---" * (2 * len(args.models)) + "|",
+        "|---|---|" + "---:|" * (len(columns) + len(names)),
     ]
-    columns: list[list[float]] = [[] for _ in range(2 * len(args.models) - 1)]
-    for key in images:
-        cells = [bd(anchors[key], results[m][key]) for m in args.models]
-        cells += [bd(results[args.models[0]][key], results[m][key]) for m in args.models[1:]]
-        for col, value in zip(columns, cells, strict=True):
-            if value is not None:
-                col.append(value)
+    for group in (*GROUPS, "all"):
+        s0 = summary[names[0]][group]
         lines.append(
-            f"| {key} | " + " | ".join("n/a" if v is None else f"{v:+.1f}" for v in cells) + " |"
+            f"| {group} | {s0['n']} ({s0['n_real']}) | "
+            + " | ".join(_fmt(summary[c][group]["mean"]) for c in columns)
+            + " | "
+            + " | ".join(_fmt(summary[n][group]["real_mean"]) for n in names)
+            + " |"
         )
-    lines.append("| **mean** | " + " | ".join(f"{np.mean(c):+.1f}" for c in columns) + " |")
-    Path(args.out).write_text("\n".join(lines) + "\n")
+    lines += [
+        "",
+        "| image | group | real? | bits | size | best lossless bpp | " + " | ".join(columns) + " |",
+        "|---|---|---|---:|---|---:|" + "---:|" * len(columns),
+    ]
+    for key, (image, e) in images.items():
+        lossless = min(refs[key]["lossless_bytes"].values()) * 8 / image.n_pixels
+        lines.append(
+            f"| {key} | {e['modality']} | {'sim' if e['simulated'] else 'real'} | "
+            f"{e['bits_stored']} | {e['shape'][1]}x{e['shape'][0]} | {lossless:.2f} | "
+            + " | ".join(_fmt(columns[c][key]) for c in columns)
+            + " |"
+        )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    payload = {
+        "command": " ".join(sys.argv),
+        "references": refs,
+        "curves": curves,
+        "bd": columns,
+        "summary": summary,
+    }
+    out.with_suffix(".json").write_text(json.dumps(payload, indent=1))
     print("\n".join(lines))
     return 0
 
