@@ -1,7 +1,8 @@
-"""Prepare RWNet training data under data/rwnet (see medcomp_gui/codecs/rwnet/data.py).
+"""Prepare RWNet's training and development data under data/rwnet (see
+medcomp_gui/codecs/rwnet/archive.py for the sources and the split).
 
-Needs: pip install pydicom-data nibabel; apt-get install mricron-data (optional).
-Usage: python scripts/prepare_rwnet_data.py [--out data/rwnet]
+First: python scripts/fetch_rwnet_data.py  (packages into data/cache); pydicom-data and
+nibabel installed. Usage: python scripts/prepare_rwnet_data.py [--out data/rwnet]
 """
 
 import argparse
@@ -14,10 +15,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from medcomp_gui.codecs.rwnet.data import prepare  # noqa: E402
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="data/rwnet")
-    manifest = prepare(parser.parse_args().out)
-    slices = manifest["slices"]
+    parser.add_argument("--cache", default="data/cache")
+    args = parser.parse_args()
+    slices = prepare(args.out, args.cache)["slices"]
     print(f"{len(slices)} slices")
-    print(Counter(s["source"].split(":")[0] for s in slices))
-    print(Counter(s["bits_stored"] for s in slices))
+    for split in ("train", "dev"):
+        mine = [s for s in slices if s["split"] == split]
+        print(split, len(mine), "images")
+        print(" by group:", dict(Counter(s["modality"] for s in mine)))
+        print(" simulated by group:", dict(Counter(s["modality"] for s in mine if s["simulated"])))
+        print(" by source:", dict(Counter(s["source"].split(":")[0] for s in mine)))
+        print(" studies:", len({s["study"] for s in mine}))
+        print(" bits:", dict(Counter(s["bits_stored"] for s in mine)))

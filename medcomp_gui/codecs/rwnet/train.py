@@ -17,7 +17,6 @@ import argparse
 import json
 import math
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -78,14 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # ---------------------------------------------------------------- data sampling
 
-#: share of each source category in a batch
-CATEGORY_WEIGHTS = {"pydicom": 0.35, "phantom": 0.25, "mricron": 0.25, "skimage": 0.15}
+#: share of each modality group in a batch
+CATEGORY_WEIGHTS = {"CT": 0.25, "MR": 0.25, "CRDX": 0.2, "US": 0.15, "MG": 0.15}
 BIT_CHOICES = (8, 10, 12, 14, 16)
-
-
-def is_validation(group: str) -> bool:
-    """Held-out source files: about 1 in 7 groups, plus one mricron template."""
-    return group == "jhu189.nii.gz" or zlib.crc32(group.encode()) % 7 == 0
 
 
 class PatchSampler:
@@ -140,37 +134,38 @@ class PatchSampler:
 
 
 def load_split(folder: str) -> tuple[list, list]:
+    """(training, development) slices as ``(pixels, bits, study, modality group)``: the
+    split is the preparation's, by study (:mod:`.archive`)."""
     from medcomp_gui.codecs.rwnet.data import load
 
-    train, val = [], []
-    for pixels, bits, group in load(folder):
-        if bits < 6:
-            continue
-        category = (
-            "pydicom" if group.split("_")[0] not in ("phantom", "skimage") else group.split("_")[0]
-        )
-        if group.endswith(".nii.gz"):
-            category = "mricron"
-        (val if is_validation(group) else train).append((pixels, bits, group, category))
-    return train, val
+    train, dev = [], []
+    for pixels, entry in load(folder):
+        item = (pixels, int(entry["bits_stored"]), entry["study"], entry["modality"])
+        (dev if entry["split"] == "dev" else train).append(item)
+    return train, dev
 
 
 def fitting_frames(slices: list, max_pixels: float = 12e6) -> list[np.ndarray]:
     """Training images, normalised as the codec does and padded to multiples of 16, that
-    fit the entropy tables: every non-mricron slice, then mricron ones, up to a budget."""
-    ordered = sorted(slices, key=lambda s: s[3] == "mricron")
+    fit the entropy tables: taken in turn from each modality group (so that no group
+    dominates the tables), up to a budget of pixels."""
+    by_group: dict[str, list] = {}
+    for item in slices:
+        by_group.setdefault(item[3], []).append(item)
+    queues = [iter(items) for _, items in sorted(by_group.items())]
     frames, pixels = [], 0
-    for i, (image, _bits, _group, category) in enumerate(ordered):
-        if category == "mricron" and i % 4:
-            continue
-        values = image.astype(np.float32)
-        low, high = float(values.min()), float(values.max())
-        x = (values - low) / max(high - low, 1.0) - 0.5
-        x = np.pad(x, ((0, -x.shape[0] % 16), (0, -x.shape[1] % 16)), mode="symmetric")
-        frames.append(x.astype(np.float32))
-        pixels += x.size
-        if pixels > max_pixels:
-            break
+    while queues and pixels <= max_pixels:
+        for queue in list(queues):
+            item = next(queue, None)
+            if item is None:
+                queues.remove(queue)
+                continue
+            values = item[0].astype(np.float32)
+            low, high = float(values.min()), float(values.max())
+            x = (values - low) / max(high - low, 1.0) - 0.5
+            x = np.pad(x, ((0, -x.shape[0] % 16), (0, -x.shape[1] % 16)), mode="symmetric")
+            frames.append(x.astype(np.float32))
+            pixels += x.size
     return frames
 
 

@@ -28,16 +28,23 @@ def test_arguments_have_safe_defaults() -> None:
 def test_patch_sampler_normalises_and_augments() -> None:
     rng = np.random.default_rng(0)
     slices = [
-        (rng.integers(0, 4096, (40, 70)).astype(np.uint16), 12, "a", "pydicom"),
-        (rng.integers(0, 256, (200, 150)).astype(np.uint16), 8, "b", "phantom"),
+        (rng.integers(0, 4096, (40, 70)).astype(np.uint16), 12, "a", "CT"),
+        (rng.integers(0, 256, (200, 150)).astype(np.uint16), 8, "b", "US"),
     ]
     batch = train.PatchSampler(slices, 64, seed=1).batch(6)
     assert batch.shape == (6, 64, 64, 1) and batch.dtype == np.float32
     assert batch.min() >= -0.5 and batch.max() <= 0.5
 
 
-def test_validation_split_holds_out_whole_sources() -> None:
-    assert train.is_validation("jhu189.nii.gz")
-    groups = [f"phantom_{i}" for i in range(48)]
-    held = [g for g in groups if train.is_validation(g)]
-    assert 0 < len(held) < len(groups)
+def test_fitting_frames_take_every_group_in_turn() -> None:
+    rng = np.random.default_rng(0)
+    slices = [
+        (rng.integers(0, 4096, (64, 64)).astype(np.uint16), 12, f"s{i}", "MR") for i in range(9)
+    ]
+    slices.append((rng.integers(0, 256, (48, 50)).astype(np.uint16), 8, "u", "US"))
+    frames = train.fitting_frames(slices, max_pixels=3 * 64 * 64)
+    shapes = [f.shape for f in frames]
+    assert (48, 64) in shapes[:2]  # the one US slice comes in the first round
+    assert all(f.shape[0] % 16 == 0 and f.shape[1] % 16 == 0 for f in frames)
+    assert all(-0.5 <= f.min() and f.max() <= 0.5 for f in frames)
+    assert len(frames) == 4  # stops once the budget is passed
