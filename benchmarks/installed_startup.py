@@ -76,7 +76,7 @@ def main() -> int:
     after = load()
     print("# Start-up: installed viewer against the source install\n")
     print(
-        f"`{' '.join(sys.argv)}` — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+        f"`{shlex.join(sys.argv)}` — {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
         f"{os.cpu_count()} cores, load average before {before}, after {after}.\n"
     )
     print(

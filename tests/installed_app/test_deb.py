@@ -115,6 +115,12 @@ def test_installed_files_and_desktop_entry(installed):
     if shutil.which("desktop-file-validate"):
         checked = run(["desktop-file-validate", str(desktop)])
         assert checked.returncode == 0, checked.stdout + checked.stderr
+    index = json.loads((PREFIX / "_internal" / "licenses" / "index.json").read_text())
+    libjpeg = next(e for e in index if e["name"] == "pylibjpeg-libjpeg")
+    assert "GPL" in libjpeg["licence"] and libjpeg["files"]
+    for entry in index:  # every notice the About dialog would show is there
+        assert all((PREFIX / "_internal" / "licenses" / f).is_file() for f in entry["files"])
+    assert "GPL-3.0" in Path("/usr/share/doc/medcomp/copyright").read_text()
     entry = desktop.read_text()
     assert "Exec=medcomp-gui %F" in entry and "Icon=medcomp" in entry
     assert f"MimeType=application/dicom;{MIME_TYPE};" in entry
