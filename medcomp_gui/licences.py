@@ -105,7 +105,9 @@ def licences() -> list[Licence]:
 
 
 def _notice_files(dist: metadata.Distribution) -> list:
-    return [f for f in dist.files or [] if _NOTICE.search(str(f)) and not str(f).endswith(".py")]
+    """Its licence files, the licence itself first (then notices, authors)."""
+    found = [f for f in dist.files or [] if _NOTICE.search(str(f)) and not str(f).endswith(".py")]
+    return sorted(found, key=lambda f: ("LICEN" not in f.name.upper(), len(str(f)), str(f)))
 
 
 def notices_dir() -> Path:
