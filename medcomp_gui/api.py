@@ -79,6 +79,7 @@ def decompress(data: bytes, source: str = "") -> MedicalImage:
     from medcomp_gui.imaging.marks import mark_lossy
 
     c = container.unpack(data)
+    dataset = header_from_bytes(c.dicom_header) if c.dicom_header else None
     codec = get_codec(c.codec)
     info = PayloadInfo(c.shape, c.dtype, c.bits_stored, c.params, c.extra)
     pixels = codec.decode(c.payload, info)
@@ -94,7 +95,7 @@ def decompress(data: bytes, source: str = "") -> MedicalImage:
         rescale_intercept=c.rescale_intercept,
         modality=c.modality,
         windows=c.windows,
-        dataset=header_from_bytes(c.dicom_header) if c.dicom_header else None,
+        dataset=dataset,
         source=source,
     )
     if not c.lossless:
@@ -176,7 +177,7 @@ class EncodeResult:
             "bpp": q.bpp,
             "ratio": q.ratio,
             "psnr": None if np.isinf(q.psnr) else q.psnr,
-            "ssim": q.ssim,
+            "ssim": q.ssim if np.isfinite(q.ssim) else None,  # NaN: too small for SSIM
             "max_abs_error": q.max_abs_error,
             "rmse": q.rmse,
             "encode_seconds": self.encode_seconds,

@@ -83,7 +83,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
         bits = original.bits_stored
         psnr = metrics.psnr(original.pixels, decoded, bits)
         report["psnr_vs_original"] = psnr if psnr != float("inf") else None
-        report["ssim_vs_original"] = metrics.ssim(original.pixels, decoded, bits)
+        ssim = metrics.ssim(original.pixels, decoded, bits)
+        report["ssim_vs_original"] = ssim if ssim == ssim else None  # NaN: too small
         report["max_abs_error_vs_original"] = metrics.max_abs_error(original.pixels, decoded)
     if args.json:
         print(json.dumps(report, allow_nan=False, default=str))
@@ -96,6 +97,10 @@ def _db(value: float | None) -> str:
     return "inf (lossless)" if value is None else f"{value:.2f} dB"
 
 
+def _ssim(value: float | None) -> str:
+    return "n/a (image under 7 pixels a side)" if value is None else f"{value:.5f}"
+
+
 def _format_result(d: dict[str, Any], modality: str) -> str:
     from medcomp_gui.guidance import guideline_ratio
 
@@ -105,13 +110,13 @@ def _format_result(d: dict[str, Any], modality: str) -> str:
     lines = [
         f"wrote {d['path']}: {d['bytes']} bytes, {d['bpp']:.4f} bpp, "
         f"ratio {d['ratio']:.2f}:1{guide}",
-        f"codec {d['codec']} {d['params']}; PSNR {psnr}, SSIM {d['ssim']:.5f}, "
+        f"codec {d['codec']} {d['params']}; PSNR {psnr}, SSIM {_ssim(d['ssim'])}, "
         f"max error {d['max_abs_error']}, encode {d['encode_seconds']:.2f} s",
     ]
     if "psnr_vs_original" in d:
         lines.append(
             f"against the original (before denoising): PSNR {_db(d['psnr_vs_original'])}, "
-            f"SSIM {d['ssim_vs_original']:.5f}, max error {d['max_abs_error_vs_original']}"
+            f"SSIM {_ssim(d['ssim_vs_original'])}, max error {d['max_abs_error_vs_original']}"
         )
     lines += [f"note: {n}" for n in d["notes"]]
     return "\n".join(lines)

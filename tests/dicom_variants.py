@@ -37,8 +37,8 @@ PHI_NAME = "SECRET^PATIENT"
 PHI_ID = "PHI-123"
 PHI_STRINGS = ("SECRET", "PHI-123")
 
-#: (file name in pydicom's test data or pydicom-data, weight). Multi-frame files cost
-#: ten frames of RWNet encoding each, so they are drawn less often.
+#: (file name in pydicom's test data or pydicom-data, weight). Large and multi-frame
+#: files cost more RWNet encoding (about 0.3 s a 64 x 64 frame), so they are drawn less.
 BASE_FILES: tuple[tuple[str, float], ...] = (
     ("MR_small.dcm", 3),
     ("MR_small_bigendian.dcm", 2),
@@ -49,16 +49,14 @@ BASE_FILES: tuple[tuple[str, float], ...] = (
     ("MR_small_jp2klossless.dcm", 2),
     ("MR_small_jpeg_ls_lossless.dcm", 2),
     ("CT_small.dcm", 3),
-    ("image_dfl.dcm", 1.5),
+    ("image_dfl.dcm", 0.5),
     ("JPEGLSNearLossless_08.dcm", 1),
     ("JPEGLSNearLossless_16.dcm", 1),
-    ("JPEG2000.dcm", 1),
+    ("JPEG2000.dcm", 0.5),
     ("MR_truncated.dcm", 0.5),
     ("rtdose_1frame.dcm", 0.5),
-    ("emri_small.dcm", 0.15),
-    ("emri_small_big_endian.dcm", 0.15),
-    ("emri_small_RLE.dcm", 0.15),
-    ("emri_small_jpeg_2k_lossless.dcm", 0.15),
+    ("emri_small_big_endian.dcm", 0.05),
+    ("emri_small_jpeg_2k_lossless.dcm", 0.05),
 )
 
 KINDS: tuple[tuple[str, float], ...] = (
@@ -430,7 +428,7 @@ _MUTATIONS: dict[str, Callable[[np.random.Generator, Base], tuple[bytes, str]]] 
 }
 
 
-def variants(count: int, seed: int = 11) -> Iterator[Variant]:
+def variants(count: int, seed: int | tuple[int, ...] = 11) -> Iterator[Variant]:
     """``count`` damaged variants, deterministic for a given ``seed``."""
     rng = np.random.default_rng(seed)
     names = [n for n, _ in BASE_FILES]
@@ -510,10 +508,13 @@ def _reference(path: Path):  # noqa: ANN202
         return None
 
 
-def check_variant(variant: Variant, folder: Path, rwnet: bool = True) -> Outcome:
-    """Run `info`, `encode -c jpeg2000 --lossless -o .dcm` and (``rwnet``) `encode -c
-    rwnet -q 3 -o .mcz` on ``variant`` and list what went wrong, as
-    ``"command: category: detail"``."""
+def check_variant(variant: Variant, folder: Path, decode_rwnet: bool = True) -> Outcome:
+    """Run `info`, `encode -c jpeg2000 --lossless -o .dcm` and `encode -c rwnet -q 3 -o
+    .mcz` on ``variant`` and list what went wrong, as ``"command: category: detail"``.
+
+    Every output is checked: the .dcm read back by plain pydicom must hold exactly the
+    values :func:`load_image` gives; the .mcz must pass its checksums and header checks
+    and (``decode_rwnet``; RWNet decoding is slow) decode to the input's shape."""
     source = folder / "variant.dcm"
     source.write_bytes(variant.data)
     outcome = Outcome(variant)
@@ -522,15 +523,14 @@ def check_variant(variant: Variant, folder: Path, rwnet: bool = True) -> Outcome
     commands = [
         ("info", ["info", str(source), "--json"], None),
         ("jpeg2000", [*encode, "jpeg2000", "--lossless"], folder / "out.dcm"),
+        ("rwnet", [*encode, "rwnet", "-q", "3"], folder / "out.mcz"),
     ]
-    if rwnet:
-        commands.append(("rwnet", [*encode, "rwnet", "-q", "3"], folder / "out.mcz"))
     for name, argv, output in commands:
         if output is not None:
             argv = [*argv, "-o", str(output), "--json"]
         run = run_cli(argv)
         outcome.runs.append(run)
-        problems = _judge(run, reference, output)
+        problems = _judge(run, reference, output, decode_rwnet)
         leftovers = sorted(p.name for p in folder.iterdir() if p.name != source.name)
         if run.code != 0 and leftovers:
             problems.append(("output left after a failure", str(leftovers)))
@@ -543,7 +543,7 @@ def check_variant(variant: Variant, folder: Path, rwnet: bool = True) -> Outcome
     return outcome
 
 
-def _judge(run: Run, reference, output: Path | None) -> list[tuple[str, str]]:  # noqa: ANN001
+def _judge(run: Run, reference, output: Path | None, decode: bool) -> list[tuple[str, str]]:  # noqa: ANN001
     problems = []
     text = run.out + run.err
     if any(s in text for s in PHI_STRINGS):
@@ -571,11 +571,11 @@ def _judge(run: Run, reference, output: Path | None) -> list[tuple[str, str]]:  
         if report.get("shape") != list(reference.pixels.shape):
             problems.append(("wrong info", f"{report.get('shape')} != {reference.pixels.shape}"))
         return problems
-    return problems + _check_output(output, reference, report)
+    return problems + _check_output(output, reference, report, decode)
 
 
-def _check_output(output: Path, reference, report: dict) -> list[tuple[str, str]]:  # noqa: ANN001
-    from medcomp_gui import api
+def _check_output(output: Path, reference, report: dict, decode: bool) -> list[tuple[str, str]]:  # noqa: ANN001
+    from medcomp_gui import api, container
 
     if not output.is_file():
         return [("exit 0 but no output", "")]
@@ -590,8 +590,12 @@ def _check_output(output: Path, reference, report: dict) -> list[tuple[str, str]
                 if not np.array_equal(ds.pixel_array, reference.pixels):
                     return [("wrong output", "lossless output differs from the input")]
             else:
-                pixels = api.decompress(data).pixels
-                if pixels.shape != reference.pixels.shape or pixels.dtype != reference.pixels.dtype:
+                header = container.unpack(data)
+                pixels = api.decompress(data).pixels if decode else None
+                shape, dtype = header.shape, header.dtype
+                if shape != reference.pixels.shape or dtype != reference.pixels.dtype:
+                    return [("wrong output", f"header says {shape} {dtype}")]
+                if pixels is not None and (pixels.shape, pixels.dtype) != (shape, dtype):
                     return [("wrong output", f"decoded {pixels.shape} {pixels.dtype}")]
     except BaseException as exc:  # noqa: BLE001
         return [("output does not decode", f"{type(exc).__name__}: {str(exc)[:120]}")]

@@ -1,6 +1,8 @@
 """HTJ2K, High-Throughput JPEG 2000 (ISO 15444-15; OpenJPH through imagecodecs):
 lossless, or lossy with the largest quantisation step that keeps a PSNR target.
 
+Encoded by OpenJPH, decoded by OpenJPEG (see :func:`_decode`).
+
 DICOM: transfer syntax 1.2.840.10008.1.2.4.201 (HTJ2K Lossless) or .203 (HTJ2K, lossy),
 one codestream per frame encapsulated with ``pydicom.encaps``; pydicom decodes it with
 its pylibjpeg-openjpeg plugin (plain pydicom reads our files back).
@@ -68,9 +70,8 @@ class HTJ2KCodec:
         return Encoded(pack_frames(streams), params, lossless="psnr" not in params)
 
     def decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
-        import imagecodecs
 
-        return decode_frames(payload, info, imagecodecs.htj2k_decode, j2k_size)
+        return decode_frames(payload, info, _decode, j2k_size)
 
     def encode_dicom(self, image: MedicalImage, **given: Any) -> DicomEncoded:
         """HTJ2K Lossless (.201) or HTJ2K (.203) of the stored values as they are (a
@@ -83,6 +84,16 @@ class HTJ2KCodec:
         return DicomEncoded(
             encapsulated(image, syntax, streams), params, lossless="psnr" not in params
         )
+
+
+def _decode(codestream: bytes) -> np.ndarray:
+    """One codestream decoded by OpenJPEG (pylibjpeg-openjpeg, the decoder pydicom uses
+    for HTJ2K DICOM), not by OpenJPH: on damaged codestreams OpenJPH crashed the process
+    (a segmentation fault) or hung, and it wraps lossy values at the top of the range
+    (255 decoded as 0); OpenJPEG raises an error and clamps."""
+    import openjpeg
+
+    return openjpeg.decode(codestream)
 
 
 def _encode(frame: np.ndarray, bits_stored: int, psnr: float | None) -> bytes:
@@ -101,7 +112,7 @@ def _encode(frame: np.ndarray, bits_stored: int, psnr: float | None) -> bytes:
         return at(None)
 
     def meets(codestream: bytes) -> bool:
-        decoded = imagecodecs.htj2k_decode(codestream)
+        decoded = _decode(codestream)
         return metrics.psnr(frame, decoded, bits_stored) >= psnr
 
     low, high = (math.log(s) for s in _STEP_RANGE)  # fine (meets) .. coarse

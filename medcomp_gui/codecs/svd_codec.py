@@ -33,6 +33,8 @@ _U32 = struct.Struct("<I")
 _VECTOR = struct.Struct("<fffiIB")  # step, centre, scale, lo, span, diff flag
 #: Widest symbol range one vector may use (constriction needs a nonzero probability each).
 _MAX_SPAN = 1 << 20
+#: Largest quantisation step written (a float32 header field must stay finite).
+_MAX_STEP = 1e30
 #: Quantisation error variance as a share of the truncation error (floor: rounding's 1/12).
 _QUANT_SHARE = 0.1
 
@@ -48,7 +50,10 @@ class Factorisation:
 
     @classmethod
     def of(cls, frame: np.ndarray) -> Factorisation:
-        u, s, vt = np.linalg.svd(frame.astype(np.float64), full_matrices=False)
+        try:
+            u, s, vt = np.linalg.svd(frame.astype(np.float64), full_matrices=False)
+        except np.linalg.LinAlgError as exc:
+            raise CodecError(f"SVD of this frame did not converge ({exc})") from exc
         tail = np.concatenate([np.cumsum((s**2)[::-1])[::-1], [0.0]])
         return cls(u, s, vt, tail)
 
@@ -56,16 +61,23 @@ class Factorisation:
     def leading(cls, frame: np.ndarray, rank: int) -> Factorisation:
         """Only the ``rank`` leading components: far cheaper than :meth:`of` for small
         ranks (PROPACK's Lanczos bidiagonalisation); the tail energy comes from the
-        Frobenius norm, so :meth:`encode` chooses the same steps."""
+        Frobenius norm, so :meth:`encode` chooses the same steps. Where PROPACK does not
+        converge (noise-like frames) or returns more energy than the frame has (asked
+        for more components than a low-rank frame holds), the full SVD is used."""
         if rank > min(frame.shape) // 8:
             return cls.of(frame)
         from scipy.sparse.linalg import svds
 
         values = frame.astype(np.float64)
-        u, s, vt = svds(values, k=rank, solver="propack", random_state=0)
+        try:
+            u, s, vt = svds(values, k=rank, solver="propack", random_state=0)
+        except np.linalg.LinAlgError:
+            return cls.of(frame)
         order = np.argsort(s)[::-1]
         u, s, vt = u[:, order], s[order], vt[order]
         total = float(np.sum(values**2))
+        if float(np.sum(s**2)) > total * (1 + 1e-9) + 1e-9:
+            return cls.of(frame)
         head = np.concatenate([[0.0], np.cumsum(s**2)])
         tail = np.maximum(total - head, 0.0)
         return cls(u, s, vt, tail)
@@ -86,6 +98,7 @@ class Factorisation:
         b = self.vt[:k]
         a_steps = np.full(k, np.sqrt(12.0 * budget * cols))
         b_steps = np.sqrt(12.0 * budget / np.maximum(np.mean(a**2, axis=0), 1e-300))
+        b_steps = np.minimum(b_steps, _MAX_STEP)  # a ~ 0 (an empty component): b codes 0
         vectors = [(a[:, i], a_steps[i]) for i in range(k)] + [(b[i], b_steps[i]) for i in range(k)]
         headers, coded = [], []
         for values, step in vectors:

@@ -67,8 +67,11 @@ def header_problem(exc: BaseException) -> str:
 
 
 def parse_eagerly(ds: Dataset) -> None:
-    """Convert every element of ``ds`` (sequences included) now; CorruptFileError naming
-    the first element that cannot be read."""
+    """Convert every element of ``ds`` (its file meta and sequences included) now;
+    CorruptFileError naming the first element that cannot be read."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None:
+        parse_eagerly(meta)
     for tag in list(ds.keys()):
         try:
             elem = ds[tag]

@@ -258,6 +258,12 @@ def image_dataset(image: MedicalImage) -> Dataset:
 
 
 def new_secondary_capture(image: MedicalImage) -> Dataset:
+    """A new Secondary Capture header for an image without one (PNG, TIFF, NPY)."""
+    with quiet_pydicom():
+        return _new_secondary_capture(image)
+
+
+def _new_secondary_capture(image: MedicalImage) -> Dataset:
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.SOPClassUID = SecondaryCaptureImageStorage
@@ -266,7 +272,7 @@ def new_secondary_capture(image: MedicalImage) -> Dataset:
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     ds.StudyInstanceUID = generate_uid()
     ds.SeriesInstanceUID = generate_uid()
-    ds.Modality = image.modality
+    ds.Modality = image.modality if _CODE_STRING.fullmatch(image.modality) else "OT"
     ds.ConversionType = "WSD"
     ds.ImageType = ["DERIVED", "SECONDARY"]
     ds.PatientName = ""

@@ -7,11 +7,18 @@ import math
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
+from medcomp_gui.imaging.dicom_header import quiet_pydicom
+
 
 def mark_derived(ds: Dataset, description: str) -> None:
     """Image Type DERIVED, a Derivation Description, a new SOP Instance UID and a
     Source Image Sequence item pointing at the image it was derived from (in place).
     """
+    with quiet_pydicom():  # pydicom's value warnings quote the (source's) values
+        _mark_derived(ds, description)
+
+
+def _mark_derived(ds: Dataset, description: str) -> None:
     old_class = ds.get("SOPClassUID")
     old_instance = ds.get("SOPInstanceUID")
     image_type = list(ds.get("ImageType", [])) or ["DERIVED", "SECONDARY"]
@@ -47,6 +54,12 @@ def mark_lossy(ds: Dataset, ratio: float, method: str, description: str) -> None
     ``method``: the codec's ``dicom_method`` (a defined term such as ISO_15444_1, or a
     medcomp term for a method the standard names no term for).
     """
+    with quiet_pydicom():
+        _mark_lossy(ds, ratio, method)
+    mark_derived(ds, description)
+
+
+def _mark_lossy(ds: Dataset, ratio: float, method: str) -> None:
     had_lossy = str(ds.get("LossyImageCompression", "00")) == "01"
     ratios = [_ratio_value(r) for r in _as_list(ds.get("LossyImageCompressionRatio"))]
     methods = [str(m) for m in _as_list(ds.get("LossyImageCompressionMethod"))]
@@ -58,7 +71,6 @@ def mark_lossy(ds: Dataset, ratio: float, method: str, description: str) -> None
     ds.LossyImageCompression = "01"
     ds.LossyImageCompressionRatio = [*ratios, _ds_value(ratio)]
     ds.LossyImageCompressionMethod = [*methods, method]
-    mark_derived(ds, description)
 
 
 def _as_list(value: object) -> list[object]:
