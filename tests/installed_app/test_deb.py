@@ -168,6 +168,25 @@ def test_installed_viewer_shows_all_four_panes(installed, mr2_path, tmp_path):
     assert f"quality {rwnet['settings']['quality']}" in caption
 
 
+def test_installed_viewer_starts_on_an_x11_display(installed, tmp_path):
+    """Qt's xcb plugin (a desktop's) loads with what the package depends on: the viewer
+    on a virtual X server (Xvfb) shows the sample in all four panes."""
+    if shutil.which("xvfb-run") is None:
+        reason = "xvfb-run is not installed (apt-get install xvfb xauth)"
+        if os.environ.get("MEDCOMP_PACKAGE_TEST") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    shot, state_file = tmp_path / "x11.png", tmp_path / "x11.json"
+    sample = ROOT / "resources" / "sample_mr.dcm"
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1400x1100x24", "medcomp-gui"]
+    command += ["--screenshot", str(shot), "--state", str(state_file), str(sample)]
+    result = run(command, env={**app_env(tmp_path), "QT_QPA_PLATFORM": "xcb"}, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    crops = pane_pixels(shot, json.loads(state_file.read_text()))
+    for name, crop in crops.items():
+        assert crop.std() > 10, f"{name}: no image on X11"
+
+
 def test_installed_cli_encodes_with_every_codec(installed, mr2_path, tmp_path):
     env = app_env(tmp_path)
     listed = run(["medcomp", "codecs"], env=env)
