@@ -53,6 +53,7 @@ CHILD_TIMEOUT_S = 300.0
 # -- the child: one viewer session -----------------------------------------------------
 def child(mode: str, path: str) -> None:
     """Run one session and print one JSON line of events and gaps (perf_counter)."""
+    from medcomp_gui.gui import display
     from medcomp_gui.gui.app import open_window
 
     files = [Path(path)] if mode == "file" else []
@@ -107,9 +108,12 @@ def child(mode: str, path: str) -> None:
             drag_timer.stop()
             events["drag_end"] = time.perf_counter()
             return
-        rank = DRAG_RANKS[len(drag)]
-        drag.append({"rank": rank, "asked": time.perf_counter()})
-        window.controls.rank_slider.setValue(rank)
+        # The slider is logarithmic: move it to the position of the next rank.
+        controls = window.controls
+        top = controls.rank_spin.maximum()
+        position = display.rank_position(DRAG_RANKS[len(drag)], top)
+        drag.append({"rank": display.rank_at(position, top), "asked": time.perf_counter()})
+        controls.rank_slider.setValue(position)
 
     drag_timer = QTimer()
     drag_timer.setTimerType(Qt.TimerType.PreciseTimer)

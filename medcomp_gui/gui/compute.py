@@ -231,11 +231,18 @@ def format_ssim(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.4f}"
 
 
+def image_guideline(image: MedicalImage) -> float | None:
+    """The CAR 2008 ratio limit for ``image``: its modality and, where the guideline
+    names one (CT head 12:1), its Body Part Examined."""
+    body = str(image.dataset.get("BodyPartExamined", "") or "") if image.dataset is not None else ""
+    return guideline_ratio(image.modality.upper(), body)
+
+
 def quality_caption(title: str, measured: Measured, image: MedicalImage, note: str = "") -> str:
     """Two lines: codec, settings, bytes, ratio (vs the CAR 2008 guideline), bpp; then
     PSNR, SSIM and the largest error (also in HU for CT)."""
     q = measured.quality
-    limit = guideline_ratio(image.modality.upper())
+    limit = image_guideline(image)
     guide = ""
     if limit is not None:
         guide = f" (CAR ≤{limit:g}:1{', ABOVE' if q.ratio > limit else ''})"
@@ -272,7 +279,7 @@ def original_info(image: MedicalImage) -> list[str]:
 def measured_info(title: str, measured: Measured, image: MedicalImage) -> list[str]:
     """A compressed pane's overlay lines: codec and setting, ratio, PSNR."""
     q = measured.quality
-    limit = guideline_ratio(image.modality.upper())
+    limit = image_guideline(image)
     guide = "" if limit is None else (" ABOVE CAR" if q.ratio > limit else " ≤ CAR")
     return [f"{title} {measured.settings}", f"{q.ratio:.1f}:1{guide} · {format_psnr(q.psnr)}"]
 

@@ -33,6 +33,9 @@ PERCENTILE_PRESETS = (
     ("wide 0.1-99.9 %", 0.1, 99.9),
     ("contrast 5-95 %", 5.0, 95.0),
 )
+#: Projection radiography opens at the narrower window first: collimation, shielding
+#: and direct exposure fill the tails of its histogram (an MR's tails are the image's).
+PROJECTION_MODALITIES = ("CR", "DX", "MG", "RF", "XA", "PX", "IO")
 #: A file window at least this wide, covering the frame's values, is "full range".
 FULL_RANGE_FRACTION = 0.9
 #: cornerstone's WindowLevelTool: multiplier = dynamic range / 1024, at least 4.
@@ -53,17 +56,21 @@ def file_windows(image: MedicalImage) -> list[WindowPreset]:
 def modality_presets(image: MedicalImage, frame: np.ndarray) -> list[WindowPreset]:
     """CT: OHIF's presets (HU); any other modality: windows over percentiles of the
     frame's values between its lowest and highest (padding, collimator and saturated
-    pixels left out), so that they fit MR, CR/DX and MG alike."""
+    pixels left out), so that they fit MR, CR/DX and MG alike; projection radiographs
+    (:data:`PROJECTION_MODALITIES`) list the narrower 5-95 % window first."""
     if image.modality.upper() == "CT":
         return list(CT_PRESETS)
     sample = frame[::2, ::2] if frame.size > AUTO_FULL_PIXELS else frame
     low, high = (sample.min(), sample.max()) if sample.size else (0, 1)
     inner = sample[(sample > low) & (sample < high)]
     values = inner if inner.size >= max(64, sample.size // 10) else sample
-    qs = [q for _, lo, hi in PERCENTILE_PRESETS for q in (lo, hi)]
+    table = PERCENTILE_PRESETS
+    if image.modality.upper() in PROJECTION_MODALITIES:
+        table = (table[2], table[0], table[1])
+    qs = [q for _, lo, hi in table for q in (lo, hi)]
     ends = np.percentile(values, qs) if values.size else np.zeros(len(qs))
     presets = []
-    for i, (name, _, _) in enumerate(PERCENTILE_PRESETS):
+    for i, (name, _, _) in enumerate(table):
         a, b = sorted(
             (to_output(image, float(ends[2 * i])), to_output(image, float(ends[2 * i + 1])))
         )

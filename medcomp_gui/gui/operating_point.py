@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from medcomp_gui import api, metrics
-from medcomp_gui.gui.compute import Measured, SVDSession, measure_bytes
-from medcomp_gui.guidance import guideline_ratio
+from medcomp_gui.gui.compute import Measured, SVDSession, image_guideline, measure_bytes
 from medcomp_gui.imaging.image import MedicalImage
 
 #: The quality target where the guideline names no ratio (dB, peak 2**bits_stored - 1).
@@ -49,6 +48,9 @@ class Target:
             return f"highest compression within CAR ≤{self.value:g}:1 ({self.modality})"
         return f"highest compression with PSNR ≥ {self.value:g} dB"
 
+    def short(self) -> str:
+        return f"CAR ≤{self.value:g}:1" if self.kind == "ratio" else f"PSNR ≥ {self.value:g} dB"
+
     def met(self, ratio: float, psnr: float) -> bool:
         if self.kind == "ratio":
             return ratio <= self.value
@@ -57,7 +59,7 @@ class Target:
 
 def target_for(image: MedicalImage) -> Target:
     modality = image.modality.upper()
-    limit = guideline_ratio(modality)
+    limit = image_guideline(image)
     if limit is not None:
         return Target("ratio", limit, modality)
     return Target("psnr", DEFAULT_PSNR, modality)

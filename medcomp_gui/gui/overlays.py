@@ -119,9 +119,14 @@ def study_lines(image: MedicalImage, frame: int) -> list[Line]:
 
 def view_lines(center: float, width: float, units: str, zoom: float, inverted: bool) -> list[Line]:
     """W/L in output units and the zoom (screen pixels per image pixel)."""
-    lines = [Line(f"W {width:.6g} L {center:.6g}{' ' + units if units else ''}")]
+    lines = [Line(f"W {_level(width)} L {_level(center)}{' ' + units if units else ''}")]
     lines.append(Line(f"Zoom {zoom:.2f}×" + (" · inverted" if inverted else "")))
     return lines
+
+
+def _level(value: float) -> str:
+    """A window value as a reading: whole units from 100 up, else 4 digits."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 def corners(

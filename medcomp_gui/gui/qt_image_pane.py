@@ -33,8 +33,9 @@ OVERLAY_STYLE = "color: #f0f0f0; background: rgba(0, 0, 0, 120); padding: 1px 3p
 FLICKER_STYLE = "color: #111; background: #ffd24a; padding: 1px 4px; font-weight: bold;"
 #: A pane's frame: black, yellow while flickered (the original is in it, unmistakably);
 #: always there, so that flickering never changes the view's size.
-PANE_FRAME = "border: 3px solid black;"
-FLICKER_FRAME = "border: 3px solid #ffd24a;"
+#: (A selector, so that the overlay labels inside the view do not inherit the border.)
+PANE_FRAME = "QGraphicsView { border: 3px solid black; }"
+FLICKER_FRAME = "QGraphicsView { border: 3px solid #ffd24a; }"
 
 
 class QtImagePane(QWidget):
@@ -76,7 +77,7 @@ class QtImagePane(QWidget):
         self.flicker_label.setStyleSheet(FLICKER_STYLE)
         self.flicker_label.hide()
         for label in (self.title_label, self.flicker_label):  # never widen the pane
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(1)  # may shrink below its text, never widen the pane
         self.flicker_label.setText("A/B: ORIGINAL")
         header_widget = QWidget()
         # One height, whatever the header shows (the A/B label must not move the view).

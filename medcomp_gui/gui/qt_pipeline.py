@@ -187,8 +187,10 @@ class QtPanePipeline(QObject):
         return self.filtered if self.denoise_first else self.image
 
     def settled(self) -> bool:
-        """Nothing computing, and every pane of the image (if one is open) has its result."""
-        return self.runner.busy() == 0 and (
+        """Nothing computing (the background measurement of the best codec aside), and
+        every pane of the image (if one is open) has its result."""
+        background = int(self.runner.is_busy("best-codec"))
+        return self.runner.busy() == background and (
             self.image is None or all(p.settled() for p in self.panes.values())
         )
 
@@ -373,7 +375,7 @@ class QtPanePipeline(QObject):
             self.rwnet_quality = measured.params.get("quality", self.rwnet_quality)
             self.rwnet_chosen.emit(self.rwnet_quality)
         self._on_measured(name, measured)
-        self.panes[name].info.append(f"default: {self.target.describe()}")
+        self.panes[name].info.append(f"default: {self.target.short()}")
         self.panes_changed.emit()
 
     def _on_svd_preview(self, pixels: np.ndarray, rank: int, frame: int) -> None:

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from medcomp_gui.codecs import codec_names, dicom_codec_names, get_codec
 from medcomp_gui.gui import compute
-from medcomp_gui.guidance import guideline_ratio
 
 if TYPE_CHECKING:
     from medcomp_gui.gui.qt_main_window import QtMainWindow
@@ -270,7 +269,7 @@ class QtSaveDialog(QDialog):
         image, pipeline = self.image, self.window_.pipeline
         if image is None:
             return
-        limit = guideline_ratio(image.modality.upper())
+        limit = compute.image_guideline(image)
         text = (
             f"CAR 2008 guideline for {image.modality}: at most {limit:g}:1 for lossy compression."
             if limit

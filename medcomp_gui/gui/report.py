@@ -14,7 +14,8 @@ from typing import Any
 
 from medcomp_gui import api
 from medcomp_gui.api import EncodeResult
-from medcomp_gui.guidance import guideline_ratio, ratio_warning
+from medcomp_gui.gui.compute import image_guideline
+from medcomp_gui.guidance import ratio_warning
 from medcomp_gui.imaging.image import MedicalImage
 
 #: DICOM attributes that record lossy compression (PS3.3 C.7.6.1.1.5).
@@ -45,7 +46,7 @@ def size_report(
     """Rows of the report: sizes, ratio against the CAR 2008 guideline, quality, marks."""
     q = result.quality
     on_disk = Path(result.path).stat().st_size
-    limit = guideline_ratio(image.modality.upper())
+    limit = image_guideline(image)
     settings = " ".join(f"{k}={v}" for k, v in result.params.items()) or "defaults"
     rows = [
         ("File", str(result.path)),
@@ -60,7 +61,8 @@ def size_report(
         ),
     ]
     hu = f" ({q.max_abs_error_output:g} HU)" if image.modality.upper() == "CT" else ""
-    warning = None if result.lossless else ratio_warning(q.ratio, image.modality.upper())
+    body = str(image.dataset.get("BodyPartExamined", "") or "") if image.dataset is not None else ""
+    warning = None if result.lossless else ratio_warning(q.ratio, image.modality.upper(), body)
     rows.append(
         ("Guideline check", warning or ("within the guideline" if limit else "no guideline"))
     )

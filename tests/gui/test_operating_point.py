@@ -64,3 +64,17 @@ def test_panes_open_at_the_highest_compression_within_the_guideline(
     for name in ("svd", "rwnet"):
         assert "ABOVE" not in window.panes[name].caption.text()
         assert f"≤{limit:g}:1" in window.panes[name].info[-1]
+
+
+def test_a_ct_head_gets_the_stricter_guideline(tmp_path):
+    from reference_images import make_dataset
+
+    from medcomp_gui.gui.operating_point import target_for
+
+    ds = make_dataset(Reference("ct", 12, signed=True, modality="CT"))
+    ds.BodyPartExamined = "HEAD"
+    ds.save_as(tmp_path / "head.dcm", enforce_file_format=True)
+    assert target_for(api.load_image(tmp_path / "head.dcm")).value == 12
+    ds.BodyPartExamined = "CHEST"
+    ds.save_as(tmp_path / "chest.dcm", enforce_file_format=True)
+    assert target_for(api.load_image(tmp_path / "chest.dcm")).value == 15

@@ -85,7 +85,10 @@ def test_overlays_name_patient_study_frame_view_and_pane_but_state_redacts(
     svd = window.panes["svd"].overlay_texts()
     assert "Test, Phantom" in svd["top_left"] and "ID PH-0001" in svd["top_left"]
     assert "Frame 2/3" in svd["top_right"] and "MR" in svd["top_right"]
-    assert f"W {window.width:.6g} L {window.center:.6g}" in svd["bottom_left"]
+    width, center = (
+        f"{v:.0f}" if abs(v) >= 100 else f"{v:.4g}" for v in (window.width, window.center)
+    )
+    assert f"W {width} L {center}" in svd["bottom_left"]
     assert "Zoom" in svd["bottom_left"]
     assert f"SVD rank {window.pipeline.rank}" in svd["bottom_right"]
     state = window_state(window)
