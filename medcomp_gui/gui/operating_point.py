@@ -145,34 +145,60 @@ SVD_PSNR_SLOPE = 6.0 / math.log(2.0)
 RWNET_PSNR_SLOPE = 2.0
 
 
-def svd_default(
-    session: SVDSession, original: MedicalImage, target: Target, start_rank: int
+def default_on_ladder(
+    original: MedicalImage,
+    target: Target,
+    n: int,
+    encode: Callable[[int], bytes],
+    settings: Callable[[int], str],
+    start: int,
+    *,
+    position: Callable[[int], float] = float,
+    bytes_slope: float,
+    psnr_slope: float,
 ) -> Measured:
-    """The SVD file at the highest compression meeting ``target`` (the smallest rank
-    whose file is within the guideline, or reaches the PSNR), measured."""
+    """The file of the first of ``n`` settings (``encode(i)`` gives setting ``i``'s
+    .mcz bytes, growing with ``i``) that meets ``target``, measured against
+    ``original``: the highest compression within the guideline, or reaching the PSNR."""
     files: dict[int, bytes] = {}
 
     def data(i: int) -> bytes:
         if i not in files:
-            files[i] = session.file_bytes(i + 1)
+            files[i] = encode(i)
         return files[i]
 
     if target.kind == "ratio":
-        need, slope = log_bytes_needed(original, target), SVD_BYTES_SLOPE
+        need, slope = log_bytes_needed(original, target), bytes_slope
 
         def score(i: int) -> float:
             return math.log(len(data(i)))
     else:
-        need, slope = target.value, SVD_PSNR_SLOPE
+        need, slope = target.value, psnr_slope
 
         def score(i: int) -> float:
             decoded = api.decompress(data(i)).pixels
             return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
 
-    i = smallest_meeting(
-        session.max_rank, score, need, start_rank - 1, position=_log_rank, slope=slope
+    i = smallest_meeting(n, score, need, start, position=position, slope=slope)
+    return measure_bytes(original, data(i), settings(i))
+
+
+def svd_default(
+    session: SVDSession, original: MedicalImage, target: Target, start_rank: int
+) -> Measured:
+    """The SVD file at the highest compression meeting ``target`` (the smallest rank
+    whose file is within the guideline, or reaches the PSNR), measured."""
+    return default_on_ladder(
+        original,
+        target,
+        session.max_rank,
+        lambda i: session.file_bytes(i + 1),
+        lambda i: f"rank {i + 1}",
+        start_rank - 1,
+        position=_log_rank,
+        bytes_slope=SVD_BYTES_SLOPE,
+        psnr_slope=SVD_PSNR_SLOPE,
     )
-    return measure_bytes(original, data(i), f"rank {i + 1}")
 
 
 def _log_rank(i: int) -> float:
@@ -185,28 +211,16 @@ def rwnet_default(
     """The RWNet file at the highest compression meeting ``target`` (the lowest quality
     level within the guideline, or reaching the PSNR), measured."""
     levels = sorted(qualities)
-    files: dict[int, bytes] = {}
-
-    def data(i: int) -> bytes:
-        if i not in files:
-            files[i] = api.compress(source, "rwnet", quality=levels[i])
-        return files[i]
-
-    if target.kind == "ratio":
-        need, slope = log_bytes_needed(original, target), RWNET_BYTES_SLOPE
-
-        def score(i: int) -> float:
-            return math.log(len(data(i)))
-    else:
-        need, slope = target.value, RWNET_PSNR_SLOPE
-
-        def score(i: int) -> float:
-            decoded = api.decompress(data(i)).pixels
-            return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
-
-    first = levels.index(start) if start in levels else 0
-    i = smallest_meeting(len(levels), score, need, first, slope=slope)
-    return measure_bytes(original, data(i), f"quality {levels[i]}")
+    return default_on_ladder(
+        original,
+        target,
+        len(levels),
+        lambda i: api.compress(source, "rwnet", quality=levels[i]),
+        lambda i: f"quality {levels[i]}",
+        levels.index(start) if start in levels else 0,
+        bytes_slope=RWNET_BYTES_SLOPE,
+        psnr_slope=RWNET_PSNR_SLOPE,
+    )
 
 
 #: The classical codecs the best-codec measurement searches: the setting and its ladder,
@@ -260,32 +274,19 @@ def codec_default(
 ) -> Candidate:
     """``codec`` at the highest compression meeting ``target`` along its ladder."""
     ladder = LADDERS[codec]
-    files: dict[int, bytes] = {}
-
-    def data(i: int) -> bytes:
-        if i not in files:
-            files[i] = api.compress(source, codec, **{ladder.param: ladder.values[i]})
-        return files[i]
-
-    def position(i: int) -> float:
-        return ladder.values[i] if ladder.by_value else float(i)
-
-    if target.kind == "ratio":
-        need, slope = log_bytes_needed(original, target), ladder.bytes_slope
-
-        def score(i: int) -> float:
-            return math.log(len(data(i)))
-    else:
-        need, slope = target.value, ladder.psnr_slope
-
-        def score(i: int) -> float:
-            decoded = api.decompress(data(i)).pixels
-            return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
-
     n = len(ladder.values)
-    i = smallest_meeting(n, score, need, n // 3, position=position, slope=slope)
-    value = ladder.values[i]
-    return Candidate.of(codec, measure_bytes(original, data(i), f"{ladder.param} {value:g}"))
+    measured = default_on_ladder(
+        original,
+        target,
+        n,
+        lambda i: api.compress(source, codec, **{ladder.param: ladder.values[i]}),
+        lambda i: f"{ladder.param} {ladder.values[i]:g}",
+        n // 3,
+        position=(lambda i: ladder.values[i]) if ladder.by_value else float,
+        bytes_slope=ladder.bytes_slope,
+        psnr_slope=ladder.psnr_slope,
+    )
+    return Candidate.of(codec, measured)
 
 
 def best_candidates(

@@ -3,15 +3,16 @@
 Zoom and pan are linked across the panes; one window/level is shared by all (a left
 drag in any pane, the presets, the C/W boxes, the histogram, Auto). MONOCHROME1 is
 shown inverted. Mouse and keys are OHIF's (:mod:`shortcuts`; the menus and key
-bindings are built by :mod:`qt_menus`), the ROI, ruler and crosshair are
-:mod:`qt_annotations`'s, A/B flicker and the difference scale are here.
+bindings are built by :mod:`qt_menus`); what they do to the view (fit, zoom, A/B
+flicker, the difference scale, overlays) is :mod:`qt_view_commands`; the ROI, ruler
+and crosshair are :mod:`qt_annotations`'s.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -34,6 +35,7 @@ from medcomp_gui.gui.qt_image_pane import QtImagePane
 from medcomp_gui.gui.qt_menus import build_menus, open_dialog
 from medcomp_gui.gui.qt_pipeline import QtPanePipeline
 from medcomp_gui.gui.qt_settings import QtViewerSettings
+from medcomp_gui.gui.qt_view_commands import QtViewCommands
 from medcomp_gui.imaging.image import MedicalImage, WindowPreset
 from medcomp_gui.series import Entry
 
@@ -47,7 +49,7 @@ PANE_TITLES = {
 FLICKER_MS = 500
 
 
-class QtMainWindow(QMainWindow):
+class QtMainWindow(QtViewCommands, QMainWindow):
     def __init__(self, workers: worker_process.Workers | None = None) -> None:
         """``workers``: the child processes of the heavy work, if already started (the
         app starts them before it imports Qt); else the window starts its own."""
@@ -343,137 +345,12 @@ class QtMainWindow(QMainWindow):
             lambda r: self.controls.histogram.set_counts(*r),
         )
 
-    # -- view ------------------------------------------------------------------------
-    def lead_view(self):
-        """The view that zoom keys act on: the maximised pane's, else the original's."""
-        return self.panes[self.maximised or "original"].view
-
-    def fit(self) -> None:
-        self.lead_view().autoRange(padding=0.0)
-
-    def one_to_one(self) -> None:
-        """One image pixel per screen pixel, about the centre of the view."""
-        view = self.lead_view()
-        rect = view.viewRect()
-        size = view.sceneBoundingRect()
-        cx, cy = rect.center().x(), rect.center().y()
-        w, h = size.width(), size.height()
-        view.setRange(xRange=(cx - w / 2, cx + w / 2), yRange=(cy - h / 2, cy + h / 2), padding=0)
-
-    def zoom_by(self, factor: float) -> None:
-        view = self.lead_view()
-        view.scaleBy((1.0 / factor, 1.0 / factor), center=view.viewRect().center())
-
-    def reset(self) -> None:
-        """Space: the default window, no inversion of the user's, fitted."""
-        if self.inverted:
-            self.toggle_invert()
-        self.apply_preset(self.default_preset)
-        self.fit()
-
-    def set_tool(self, tool: str) -> None:
-        for pane in self.panes.values():
-            pane.view.tool = tool
-        self.menus.check_tool(tool)
-        self.statusBar().showMessage(f"left button: {tool}")
-
-    def toggle_maximise(self, name: str) -> None:
-        """Show only pane ``name`` (double click), or all four again."""
-        self.maximised = None if self.maximised == name else name
-        for other, pane in self.panes.items():
-            pane.setVisible(self.maximised is None or other == self.maximised)
-        QTimer.singleShot(0, self.fit)
-
-    def toggle_fullscreen(self) -> None:
-        self.showNormal() if self.isFullScreen() else self.showFullScreen()
-
-    def toggle_overlays(self) -> None:
-        self.show_overlays = not self.show_overlays
-        self.settings.set_overlays(self.show_overlays)
-        self.refresh_overlays()
-
-    def focus_image(self) -> None:
-        """Give the keys to the panes (arrows then step frames, not files)."""
-        self.panes[self.maximised or "original"].graphics.setFocus(Qt.FocusReason.OtherFocusReason)
-
     # -- overlays --------------------------------------------------------------------
     def _on_panes_changed(self) -> None:
         self.pipeline.measure_best()
         self.update_difference_scale()
         self.annotations.update_stats()
         self.refresh_overlays()
-
-    def pane_corners(self, name: str) -> dict[str, list[overlays.Line]]:
-        """The corner lines of pane ``name`` (empty without an image in it)."""
-        image, pane = self.pipeline.image, self.panes[name]
-        if image is None or pane.frame is None:
-            return {}
-        info = list(pane.info)
-        if pane.is_flickered():
-            info = ["A/B: showing the original", *info]
-        return overlays.corners(
-            image,
-            info,
-            self.pipeline.frame,
-            self.center,
-            self.width,
-            overlays.output_units(image),
-            pane.zoom(),
-            self.inverted,
-        )
-
-    def refresh_overlays(self) -> None:
-        for name, pane in self.panes.items():
-            corners = self.pane_corners(name) if self.show_overlays else {}
-            pane.set_overlay(
-                {c: overlays.corner_text(lines, show_patient=True) for c, lines in corners.items()}
-            )
-
-    # -- A/B flicker and difference ---------------------------------------------------
-    def _set_active(self, name: str) -> None:
-        if name != "original":
-            self.active = name
-
-    def toggle_flicker(self) -> None:
-        """B: the active pane shows the original in its place, or its own image again."""
-        self.flicker_timer.stop()
-        pane = self.panes[self.active]
-        pane.set_flicker(not pane.is_flickered())
-
-    def toggle_timed_flicker(self) -> None:
-        """Shift+B: the active pane alternates every FLICKER_MS until pressed again."""
-        if self.flicker_timer.isActive():
-            self.flicker_timer.stop()
-            self.panes[self.active].set_flicker(False)
-        else:
-            self.flicker_timer.start()
-        self.menus.timed_flicker.setChecked(self.flicker_timer.isActive())
-
-    def _flicker_tick(self) -> None:
-        pane = self.panes[self.active]
-        pane.set_flicker(not pane.is_flickered())
-
-    def toggle_difference(self) -> None:
-        panes = [p for name, p in self.panes.items() if name != "original"]
-        on = not all(p.is_difference() for p in panes)
-        for pane in panes:
-            pane.set_difference(on)
-
-    def update_difference_scale(self) -> None:
-        """One colour scale for every pane in difference mode: 0 to the largest
-        |difference| of any of them on this frame (stated in the controls)."""
-        diffs = [p.difference_image() for p in self.panes.values() if p.is_difference()]
-        tops = [float(d.max()) for d in diffs if d is not None and d.size]
-        top = max(tops, default=0.0)
-        for pane in self.panes.values():
-            pane.set_difference_scale(top)
-        image = self.pipeline.image
-        if not diffs or image is None:
-            self.controls.show_difference_scale(None)
-        else:
-            slope = abs(image.rescale_slope or 1.0)
-            units = overlays.output_units(image) or "stored"
-            self.controls.show_difference_scale((max(top, 1.0), max(top, 1.0) * slope, units))
 
     # -- hover -----------------------------------------------------------------------
     def _on_hover(self, pane: QtImagePane, row: int, col: int) -> None:

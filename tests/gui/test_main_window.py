@@ -100,7 +100,9 @@ def test_rapid_slider_moves_end_at_last_rank_without_backlog(qtbot, window, ref_
     runner = window.pipeline.runner
     for rank in range(1, 61):
         window.controls.rank_spin.setValue(rank)
-        assert runner.busy() <= 4  # svd-preview and svd-file: one running + one waiting each
+        # svd-preview and svd-file: one running + one waiting each (and perhaps the
+        # background measurement of the best codec)
+        assert runner.busy() - runner.is_busy("best-codec") <= 4
     wait_settled(qtbot, window)
     assert "rank 60" in window.panes["svd"].caption.text()
     assert window.pipeline.measured["svd"].settings == "rank 60"
