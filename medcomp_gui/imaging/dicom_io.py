@@ -131,7 +131,8 @@ def _image(ds: Dataset, source: str, notes: list[str]) -> MedicalImage:
         uid = ds.get("SOPClassUID")
         name = uid.name if isinstance(uid, UID) and uid.is_valid and uid.name != uid else ""
         raise UnsupportedImageError(f"no image in this DICOM file ({name or 'unknown SOP class'})")
-    photometric = (dh.strings(ds, "PhotometricInterpretation") or [""])[0].strip()
+    values = dh.strings(ds, "PhotometricInterpretation")
+    photometric = values[0].strip() if len(values) == 1 else ""
     samples = dh.integer(ds, "SamplesPerPixel", 1, 0, 65535)
     if photometric not in GREY_PHOTOMETRICS or samples != 1:
         shown = photometric if photometric in _PHOTOMETRICS else "these"
