@@ -202,17 +202,26 @@ def test_unknown_vr_fails_inside_the_reader(tmp_path):
         _one_line_error(run_cli(argv), "(0010,0010)")
 
 
-def test_command_set_elements_are_left_out_with_a_note(tmp_path):
+@pytest.mark.parametrize(
+    ("element", "what"),
+    [
+        (b"\x00\x00\x00\x01US\x02\x00\x01\x00", "Command Set"),  # (0000,0100)
+        (b"\x02\x00\x00\x01UI\x04\x001.2\x00", "File Meta"),  # (0002,0100)
+    ],
+)
+def test_misplaced_group_elements_are_left_out_with_a_note(tmp_path, element, what):
+    """Command Set elements made pydicom's writer fail after the encode; a group 0002
+    element in the dataset (a flipped bit) did too."""
     base = load_base("MR_small.dcm")
-    element = b"\x00\x00\x00\x01US\x02\x00\x01\x00"  # (0000,0100) in the dataset
-    data = base.data[: base.dataset_start] + element + base.data[base.dataset_start :]
+    at = base.data.index(b"\x10\x00\x10\x00PN")  # inside the dataset, not after the meta
+    data = base.data[:at] + element + base.data[at:]
     path = _variant("MR_small.dcm", tmp_path, data=data)
     out = tmp_path / "out.dcm"
     run = run_cli(["encode", str(path), "-c", "jpeg2000", "--lossless", "-o", str(out)])
     assert run.code == 0, run.err
-    assert "Command Set" in run.err
+    assert what in run.err
     ds = pydicom.dcmread(out)
-    assert not [e for e in ds if e.tag.group == 0]
+    assert not [e for e in ds if e.tag.group in (0, 2)]
 
 
 # --- 2. stored values above BitsStored ----------------------------------------------------

@@ -84,13 +84,22 @@ def parse_eagerly(ds: Dataset) -> None:
             parse_eagerly(item)
 
 
-def drop_command_set(ds: Dataset) -> bool:
-    """Remove Command Set elements (group 0000: a network message's, which PS3.10 keeps
-    out of files); True when there were some."""
-    command = [tag for tag in ds.keys() if Tag(tag).group == 0]
-    for tag in command:
-        del ds[tag]
-    return bool(command)
+def drop_misplaced_groups(ds: Dataset) -> list[str]:
+    """Remove elements that PS3.10 keeps out of a file's dataset: Command Set elements
+    (group 0000, a network message's) and File Meta elements (group 0002, which belong
+    in the file meta; in the dataset they come from a damaged header). Returns what was
+    removed, as notes."""
+    notes = []
+    for group, what in ((0x0000, "Command Set"), (0x0002, "File Meta")):
+        tags = [tag for tag in ds.keys() if Tag(tag).group == group]
+        for tag in tags:
+            del ds[tag]
+        if tags:
+            notes.append(
+                f"{what} elements (group {group:04X}) in the dataset are left out: "
+                "PS3.10 keeps them out of a file's dataset"
+            )
+    return notes
 
 
 def to_little_endian(ds: Dataset) -> None:

@@ -22,7 +22,7 @@ from pydicom.uid import (
 from medcomp_gui.errors import CorruptFileError, MedcompError, OutputError, UnsupportedImageError
 from medcomp_gui.imaging import dicom_header as dh
 from medcomp_gui.imaging.dicom_header import (
-    drop_command_set,
+    drop_misplaced_groups,
     header_problem,
     parse_eagerly,
     quiet_pydicom,
@@ -115,13 +115,7 @@ def dataset_to_image(ds: Dataset, source: str) -> MedicalImage:
     try:
         with quiet_pydicom():
             parse_eagerly(ds)
-            notes = []
-            if drop_command_set(ds):
-                notes.append(
-                    "Command Set elements (group 0000) in the dataset are left out: "
-                    "they belong to a network message, not to a file"
-                )
-            return _image(ds, source, notes)
+            return _image(ds, source, drop_misplaced_groups(ds))
     except MedcompError as exc:
         raise type(exc)(f"{source}: {exc}") from exc
 
