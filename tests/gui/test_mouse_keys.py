@@ -167,3 +167,27 @@ def test_help_lists_every_binding_and_the_readme_too(qtbot, window):
     for binding in bindings:
         assert f"| {binding.keys} |" in readme, binding.keys
     assert window.menus.help_menu.actions()[0].text() == "&Shortcuts…"
+
+
+def test_user_presets_are_kept_in_the_settings(qtbot, ct_window):
+    from medcomp_gui.gui.qt_main_window import QtMainWindow
+
+    ct_window.set_window(55, 350)
+    ct_window.save_user_preset("mediastinum (mine)")
+    assert ct_window.presets[-1].name == "mediastinum (mine)"
+    assert ct_window.controls.preset_combo.currentIndex() == len(ct_window.presets) - 1
+    other = QtMainWindow()  # a new session reads the same settings file
+    qtbot.addWidget(other)
+    assert [(p.center, p.width) for p in other.settings.user_presets("CT")] == [(55, 350)]
+    other.close()
+
+
+def test_the_rank_slider_is_logarithmic():
+    from medcomp_gui.gui import display
+
+    ranks = [display.rank_at(p, 1024) for p in range(0, display.RANK_STEPS + 1, 100)]
+    assert ranks[0] == 1 and ranks[-1] == 1024
+    ratios = [b / a for a, b in zip(ranks[3:], ranks[4:], strict=False)]
+    assert max(ratios) / min(ratios) < 1.1  # equal steps are equal ratios
+    for rank in (1, 2, 7, 32, 100, 1024):
+        assert display.rank_at(display.rank_position(rank, 1024), 1024) == rank
