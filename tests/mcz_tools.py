@@ -1,6 +1,11 @@
 """Rewriting .mcz files for tests: change header fields, payload or embedded DICOM and
 recompute every CRC, so that a damaged file reaches the parsers instead of failing its
-checksum."""
+checksum.
+
+The parts are handled in version 1's terms (a JSON header with lengths and CRCs, a zlib
+DICOM header); :func:`forge` writes them as version 1 (still read) or, with
+``version=2``, in the compact layout the application writes.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,44 @@ import struct
 import zlib
 from typing import Any
 
-from medcomp_gui import container
+from medcomp_gui import container, varint
+from medcomp_gui.container_dicts import DICOM_DICT, HEADER_DICT
 
 _PREFIX = struct.Struct("<8sHI")
+_SIZES = ("payload_len", "payload_crc32", "dicom_len", "dicom_crc32")
 
 
 def split(data: bytes) -> tuple[dict[str, Any], bytes, bytes]:
-    """(header, payload, compressed DICOM) of a valid .mcz file."""
-    _, _, header_len = _PREFIX.unpack_from(data)
-    start = _PREFIX.size
-    header = json.loads(data[start : start + header_len])
-    body = start + header_len + 4
-    payload = data[body : body + header["payload_len"]]
-    return header, payload, data[body + header["payload_len"] :]
+    """(header with every version 1 field, payload, zlib-compressed DICOM) of a valid
+    .mcz file of either version."""
+    (version,) = struct.unpack_from("<H", data, 8)
+    if version == 1:
+        _, _, header_len = _PREFIX.unpack_from(data)
+        start = _PREFIX.size
+        header = json.loads(data[start : start + header_len])
+        body = start + header_len + 4
+        payload = data[body : body + header["payload_len"]]
+        return header, payload, data[body + header["payload_len"] :]
+    c = container.unpack(data)
+    header = {
+        "codec": c.codec,
+        "params": c.params,
+        "shape": list(c.shape),
+        "dtype": c.dtype.name,
+        "bits_stored": c.bits_stored,
+        "lossless": c.lossless,
+        "photometric": c.photometric,
+        "rescale": [c.rescale_slope, c.rescale_intercept],
+        "modality": c.modality,
+        "windows": [[w.center, w.width, w.name] for w in c.windows],
+        "extra": c.extra,
+    }
+    return header, c.payload, zlib.compress(c.dicom_header) if c.dicom_header else b""
+
+
+def _deflate(data: bytes, zdict: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
+    return packer.compress(data) + packer.flush()
 
 
 def forge(
@@ -30,10 +60,27 @@ def forge(
     dicom: bytes,
     *,
     raw_header: bytes | None = None,
-    version: int = container.FORMAT_VERSION,
+    version: int = 1,
 ) -> bytes:
     """A .mcz file of these parts with lengths and CRCs made to match (``raw_header``:
-    header bytes used as they are)."""
+    header bytes used as they are; ``dicom``: zlib-compressed, as :func:`split` gives)."""
+    if version == 2:
+        fields = {k: v for k, v in header.items() if k not in _SIZES}
+        body = raw_header if raw_header is not None else json.dumps(fields).encode()
+        packed = _deflate(body, HEADER_DICT)
+        dicom2 = _deflate(zlib.decompress(dicom), DICOM_DICT) if dicom else b""
+        lengths = (len(packed), len(payload), len(dicom2))
+        return b"".join(
+            (
+                container.MAGIC,
+                struct.pack("<H", 2),
+                b"".join(varint.encode(n) for n in lengths),
+                struct.pack("<II", zlib.crc32(packed), zlib.crc32(payload + dicom2)),
+                packed,
+                payload,
+                dicom2,
+            )
+        )
     header = {
         **header,
         "payload_len": len(payload),
@@ -53,7 +100,7 @@ def forge(
     )
 
 
-def with_header(data: bytes, **changes: Any) -> bytes:
-    """``data`` with header fields changed (CRCs recomputed)."""
+def with_header(data: bytes, version: int = 1, **changes: Any) -> bytes:
+    """``data`` with header fields changed (CRCs recomputed), written as ``version``."""
     header, payload, dicom = split(data)
-    return forge({**header, **changes}, payload, dicom)
+    return forge({**header, **changes}, payload, dicom, version=version)

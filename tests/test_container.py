@@ -64,25 +64,43 @@ def test_foreign_bytes_are_refused():
         api.decompress(b"\x89PNG\r\n\x1a\n" + bytes(100))
 
 
-def test_header_that_claims_a_huge_image_is_refused_before_allocating(small_mcz):
-    import json
-    import struct
-    import zlib
+def test_version_1_files_still_read(small_mcz):
+    from mcz_tools import with_header
 
     _, files = small_mcz
-    data = files["svd"]
-    _, _, header_len = struct.unpack_from("<8sHI", data)
-    header = json.loads(data[14 : 14 + header_len])
-    header["shape"] = [60000, 60000]
-    body = json.dumps(header).encode()
-    forged = (
-        struct.pack("<8sHI", container.MAGIC, 1, len(body))
-        + body
-        + struct.pack("<I", zlib.crc32(body))
-        + data[14 + header_len + 4 :]
-    )
+    for name, data in files.items():
+        assert data[8:10] == b"\x02\x00", name  # written as version 2
+        old = with_header(data)  # the same parts in version 1's layout
+        assert old[8:10] == b"\x01\x00" and container.unpack(old) == container.unpack(data)
+        np.testing.assert_array_equal(api.decompress(old).pixels, api.decompress(data).pixels)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_header_that_claims_a_huge_image_is_refused_before_allocating(small_mcz, version):
+    from mcz_tools import with_header
+
+    _, files = small_mcz
+    forged = with_header(files["svd"], version=version, shape=[60000, 60000])
     with pytest.raises(MedcompError, match="shape"):
         api.decompress(forged)
+
+
+def test_version_2_headers_get_the_same_checks(small_mcz):
+    """A compact header is completed with the defaults, then checked like version 1's."""
+    from mcz_tools import forge, split, with_header
+
+    _, files = small_mcz
+    assert container.unpack(with_header(files["svd"], version=2)) == container.unpack(files["svd"])
+    with pytest.raises(CorruptFileError, match="'lossless'"):
+        api.decompress(with_header(files["svd"], version=2, lossless=True))
+    with pytest.raises(CorruptFileError, match="'modality'"):
+        api.decompress(with_header(files["svd"], version=2, modality=["not", "text"]))
+    header, payload, dicom = split(files["svd"])
+    del header["codec"]
+    with pytest.raises(CorruptFileError, match="'codec'"):
+        api.decompress(forge(header, payload, dicom, version=2))
+    with pytest.raises(CorruptFileError, match="JSON"):
+        api.decompress(forge(header, payload, dicom, raw_header=b"[1, 2", version=2))
 
 
 def test_payload_damage_with_a_valid_checksum_is_still_our_error(small_mcz):
@@ -197,3 +215,45 @@ def test_header_errors_name_the_field_not_its_value(small_mcz):
     with pytest.raises(CorruptFileError) as info:
         api.decompress(with_header(files["svd"], modality="SECRET^PATIENT-IS-TOO-LONG"))
     assert "'modality'" in str(info.value) and "SECRET" not in str(info.value)
+
+
+def test_minimal_dicom_costs_under_150_bytes_besides_the_payload(tmp_path):
+    """Format version 2: header plus embedded DICOM header of a minimal DICOM image
+    (file meta, SOP class and instance, the pixel module) under 150 bytes; version 1
+    took about 900."""
+    import io
+
+    import pydicom
+    from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+
+    from medcomp_gui.imaging import load_image
+
+    ds = pydicom.Dataset()
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID = MRImageStorage, generate_uid()
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.Modality, ds.SamplesPerPixel, ds.PhotometricInterpretation = "MR", 1, "MONOCHROME2"
+    pixels = np.random.default_rng(0).integers(0, 4096, (64, 64)).astype(np.uint16)
+    ds.Rows, ds.Columns = pixels.shape
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = pixels.tobytes()
+    ds.save_as(tmp_path / "m.dcm", enforce_file_format=True)
+    image = load_image(tmp_path / "m.dcm")
+    for codec, params in (("jpegls", {}), ("jpeg2000", {})):
+        data = api.compress(image, codec, **params)
+        c = container.unpack(data)
+        assert c.dicom_header and len(data) - len(c.payload) < 150, codec
+        kept = pydicom.dcmread(io.BytesIO(c.dicom_header))
+        assert kept.SOPInstanceUID == ds.SOPInstanceUID, codec
+
+
+def test_the_preset_dictionaries_never_change():
+    """They are part of format version 2: another dictionary needs another version."""
+    import hashlib
+
+    from medcomp_gui import container_dicts
+
+    assert hashlib.sha256(container_dicts.HEADER_DICT).hexdigest().startswith("0616c4067765")
+    assert hashlib.sha256(container_dicts.DICOM_DICT).hexdigest().startswith("7b67ee9ff56d")
