@@ -86,6 +86,9 @@ def main() -> int:
             refs[key]["jpegxl"] = reference.jxl_curve(image)
         if "lossless_bytes" not in refs[key]:
             refs[key]["lossless_bytes"] = reference.lossless_bytes(image)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps({"references": refs}))  # kept if a run fails
     curves, names = {}, []
     for folder in args.models:
         name = os.path.basename(folder.rstrip("/"))
@@ -142,8 +145,6 @@ def main() -> int:
             + " | ".join(_fmt(columns[c][key]) for c in columns)
             + " |"
         )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     payload = {
         "command": " ".join(sys.argv),

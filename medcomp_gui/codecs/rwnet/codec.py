@@ -3,13 +3,13 @@
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 3), all little-endian::
+Payload (version 4); ``varint``: unsigned LEB128 (:mod:`medcomp_gui.varint`)::
 
-    b"RWN" u8 version | u8 quality | u8 0 | u16 latent channels | u32 frames | u32 rows
-    | u32 cols | per frame: u32 length, frame
+    b"RWN" u8 version | u8 quality | varint latent channels | varint frames | varint rows
+    | varint cols | per frame: varint length, frame
 
-    frame: u8 has_mask | [u32 mask length | mask (:mod:`.mask`)] if has_mask
-           | u16 group mask | u8 table level of each group in the mask
+    frame: u8 has_mask | [varint mask length | mask (:mod:`.mask`)] if has_mask
+           | varint group mask | u8 table level of each group in the mask
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets] | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
@@ -20,10 +20,12 @@ The side information of a frame: the groups (:func:`~.contexts.channel_groups`) 
 another level's tables (:func:`~.entropy.choose_table_levels`), and the reconstruction
 offsets of the detail bands (:func:`reconstruction_offsets`). (Version 1, without side
 information, was only ever written with the model rwnet-v2; version 2, without
-background masks, only with rwnet-v3: neither decodes with this model.)
+background masks, only with rwnet-v3; version 3, with fixed-size fields, only with
+rwnet-v4: none decodes with this model.)
 
-``Encoded.extra``: ``model_id``, ``model_hash``, ``normalisation`` (per frame ``low`` and
-``high``, in unsigned stored units: ``x = (v - low) / (high - low) - 0.5``).
+``Encoded.extra``: ``model_id``, ``model_hash`` (its first ``HASH_DIGITS``),
+``normalisation`` (per frame ``low`` and ``high``, in unsigned stored units:
+``x = (v - low) / (high - low) - 0.5``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from medcomp_gui import varint
 from medcomp_gui.codecs.base import (
     Encoded,
     ParamSpec,
@@ -52,17 +55,20 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 3
+VERSION = 4
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 11
-_HEAD = struct.Struct("<3sBBBHIII")  # magic, version, quality, 0, channels, frames, rows, cols
-_U32 = struct.Struct("<I")
-_MASK = struct.Struct("<H")
+_HEAD = struct.Struct("<3sBB")  # magic, version, quality; then varints (module docstring)
 #: reconstruction offsets per frame: per detail level (coarse to fine), for |value| = 1
 #: and for |value| >= 2, in units of 1/OFFSET_UNIT of a quantisation step
 OFFSETS = 8
 OFFSET_UNIT = 128
 STRIDE = 16
+#: how many levels below the asked one the encoder may go to stay under lossless coding
+MAX_CUT = 3
+#: hex digits of the model hash a payload records (48 bits tell models apart; files of
+#: earlier versions hold all 64, which still match)
+HASH_DIGITS = 12
 #: levels of the fixed wavelet path (4**4 = 256 latent channels, 1/16 resolution)
 WAVELET_LEVELS = 4
 
@@ -174,7 +180,7 @@ def reconstruction_offsets(
 def _side(chosen: np.ndarray, level: int, offsets: np.ndarray | None) -> bytes:
     groups = [g for g in range(chosen.size) if chosen[g] != level]
     mask = sum(1 << g for g in groups)
-    side = _MASK.pack(mask) + bytes(int(chosen[g]) for g in groups)
+    side = varint.encode(mask) + bytes(int(chosen[g]) for g in groups)
     if offsets is None:
         return side + b"\x00"
     return side + bytes([OFFSETS]) + offsets.astype(np.int8).tobytes()
@@ -186,15 +192,15 @@ def _read_side(
     """(table levels, offsets, frame stream) of a frame."""
     from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
-    if len(frame) < _MASK.size:
-        raise CodecError("RWNet frame truncated")
-    (mask,) = _MASK.unpack_from(frame)
-    groups = [g for g in range(16) if mask >> g & 1]
-    pos = _MASK.size + len(groups)
-    if (groups and groups[-1] >= GROUPS) or len(frame) < pos + 1:
+    mask, start = varint.decode(frame, 0, "RWNet frame side information", CodecError)
+    if mask >> GROUPS:
+        raise CodecError("RWNet frame side information damaged")
+    groups = [g for g in range(GROUPS) if mask >> g & 1]
+    pos = start + len(groups)
+    if len(frame) < pos + 1:
         raise CodecError("RWNet frame side information damaged")
     chosen = np.full(GROUPS, level, np.int64)
-    chosen[groups] = list(frame[_MASK.size : pos])
+    chosen[groups] = list(frame[start:pos])
     if chosen.max() >= levels:
         raise CodecError("RWNet frame names tables of a level this model lacks")
     count = frame[pos]
@@ -347,11 +353,34 @@ class RWNetCodec:
             return self._decode(payload, info)
 
     def _encode(self, image: MedicalImage, **given: Any) -> Encoded:
+        """The payload at the asked quality level, or at the highest of the ``MAX_CUT``
+        levels below it whose payload is smaller than the best lossless codestream of the
+        image (:func:`lossless_bytes`): the top of the ladder stops below lossless
+        coding. When none of them is (a tiny image, or 8-bit values whose every level
+        is finer than lossless needs), the asked level stays: cutting deeper would only
+        lose quality (a lossless mode is the next step)."""
+        params = resolve_params(self, given)
+        model = self._model()
+        asked = params["quality"] - 1
+        payload, extra = self._encode_level(model, image, asked)
+        if asked > 0:
+            cap = lossless_bytes(image, len(payload))
+            level, size = asked, len(payload)
+            while size >= cap and level > max(asked - MAX_CUT, 0):
+                # each level adds about one bit per pixel at the top of the ladder
+                excess = (size - cap) * 8 / image.n_pixels
+                level = max(level - max(round(excess), 1), asked - MAX_CUT, 0)
+                lower, lower_extra = self._encode_level(model, image, level)
+                size = len(lower)
+                if size < cap:
+                    payload, extra, params["quality"] = lower, lower_extra, level + 1
+        return Encoded(payload, params, lossless=False, extra=extra)
+
+    def _encode_level(
+        self, model: LoadedModel, image: MedicalImage, level: int
+    ) -> tuple[bytes, dict]:
         from medcomp_gui.codecs.rwnet.mask import background_mask
 
-        params = resolve_params(self, given)
-        level = params["quality"] - 1
-        model = self._model()
         rows, cols = image.rows, image.cols
         lows, highs, streams = [], [], []
         for frame in image.frames:
@@ -362,16 +391,15 @@ class RWNetCodec:
             streams.append(code_frame(model, x, level, background_mask(values, low, high)))
             lows.append(low)
             highs.append(high)
-        head = _HEAD.pack(
-            MAGIC, VERSION, level + 1, 0, model.tables.channels, image.n_frames, rows, cols
-        )
-        payload = head + b"".join(_U32.pack(len(s)) + s for s in streams)
+        sizes = (model.tables.channels, image.n_frames, rows, cols)
+        head = _HEAD.pack(MAGIC, VERSION, level + 1) + b"".join(map(varint.encode, sizes))
+        payload = head + b"".join(varint.encode(len(s)) + s for s in streams)
         extra = {
             "model_id": model.model_id,
-            "model_hash": model.model_hash,
+            "model_hash": model.model_hash[:HASH_DIGITS],
             "normalisation": {"kind": "minmax", "low": lows, "high": highs},
         }
-        return Encoded(payload, params, lossless=False, extra=extra)
+        return payload, extra
 
     def _decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
         model = self._model()
@@ -395,6 +423,30 @@ class RWNetCodec:
         return out if len(info.shape) == 3 else out[0]
 
 
+def lossless_bytes(image: MedicalImage, payload_bytes: int) -> float:
+    """Bytes of the best lossless codestream of ``image`` that matters against a payload
+    of ``payload_bytes``: JPEG-LS (CharLS, fast), and JPEG 2000 5/3 (OpenJPEG) as well
+    when the payload comes within 10 % of JPEG-LS."""
+    import imagecodecs
+
+    frames = [to_unsigned(np.clip(f, *image.stored_range), image.bits_stored) for f in image.frames]
+    best = float(sum(len(imagecodecs.jpegls_encode(f)) for f in frames))
+    if payload_bytes >= 0.9 * best and min(image.rows, image.cols) >= 32:
+        j2k = sum(
+            len(
+                imagecodecs.jpeg2k_encode(
+                    f,
+                    codecformat=imagecodecs.JPEG2K.CODEC.J2K,
+                    bitspersample=image.bits_stored,
+                    reversible=True,
+                )
+            )
+            for f in frames
+        )
+        best = min(best, float(j2k))
+    return best
+
+
 def _padded(x: np.ndarray) -> np.ndarray:
     rows, cols = x.shape
     return np.pad(x, ((0, -rows % STRIDE), (0, -cols % STRIDE)), mode="symmetric")
@@ -416,7 +468,7 @@ def code_frame(model: LoadedModel, x: np.ndarray, level: int, mask: np.ndarray |
     if saved > 0:  # only then is the mask worth coding (its cost decides)
         side = encode_mask(mask)
         if 8 * len(side) < saved:
-            return b"\x01" + _U32.pack(len(side)) + side + model.encode_frame(filled, level)
+            return b"\x01" + varint.encode(len(side)) + side + model.encode_frame(filled, level)
     return b"\x00" + model.encode_frame(plain, level)
 
 
@@ -428,18 +480,17 @@ def _read_mask(frame: bytes, rows: int, cols: int) -> tuple[np.ndarray | None, b
         raise CodecError("RWNet frame damaged (background-mask flag)")
     if frame[0] == 0:
         return None, frame[1:]
-    if len(frame) < 1 + _U32.size:
-        raise CodecError("RWNet frame truncated")
-    (length,) = _U32.unpack_from(frame, 1)
-    end = 1 + _U32.size + length
+    length, start = varint.decode(frame, 1, "the RWNet frame", CodecError)
+    end = start + length
     if end > len(frame):
         raise CodecError("RWNet frame truncated in its background mask")
-    return decode_mask(frame[1 + _U32.size : end], (rows, cols)), frame[end:]
+    return decode_mask(frame[start:end], (rows, cols)), frame[end:]
 
 
 def _check_model(extra: dict, model: LoadedModel) -> None:
     made_id, made_hash = extra.get("model_id"), extra.get("model_hash")
-    if made_id != model.model_id or made_hash != model.model_hash:
+    short = isinstance(made_hash, str) and len(made_hash) >= HASH_DIGITS
+    if made_id != model.model_id or not (short and model.model_hash.startswith(made_hash)):
         made = f"{made_id} ({str(made_hash)[:12]})"
         have = f"{model.model_id} ({model.model_hash[:12]})"
         raise CodecError(f"made with RWNet model {made}, this installation has {have}")
@@ -469,21 +520,23 @@ def _split(
     """(0-based level, frames), every header field checked before any allocation."""
     if len(payload) < _HEAD.size:
         raise CodecError("RWNet payload truncated")
-    magic, version, quality, _, latent, frames, p_rows, p_cols = _HEAD.unpack_from(payload)
+    magic, version, quality = _HEAD.unpack_from(payload)
     if magic != MAGIC:
         raise CodecError("not an RWNet payload")
     if version != VERSION:
         raise CodecError(f"RWNet payload version {version}; this version reads {VERSION}")
+    sizes, pos = [], _HEAD.size
+    for _ in range(4):
+        value, pos = varint.decode(payload, pos, "the RWNet payload header", CodecError)
+        sizes.append(value)
+    latent, frames, p_rows, p_cols = sizes
     if not 1 <= quality <= LEVELS or latent != channels:
         raise CodecError("RWNet payload has an invalid quality or channel count")
     if (frames, p_rows, p_cols) != (n_frames, rows, cols):
         raise CodecError("RWNet payload shape does not match the header")
-    streams, pos = [], _HEAD.size
+    streams = []
     for _ in range(frames):
-        if pos + _U32.size > len(payload):
-            raise CodecError("RWNet payload truncated in its frame table")
-        (length,) = _U32.unpack_from(payload, pos)
-        pos += _U32.size
+        length, pos = varint.decode(payload, pos, "the RWNet frame table", CodecError)
         if pos + length > len(payload):
             raise CodecError("RWNet payload truncated")
         streams.append(payload[pos : pos + length])

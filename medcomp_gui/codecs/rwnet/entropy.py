@@ -19,15 +19,16 @@ Values outside a table are coded as its escape symbol and stored after the ANS w
 zigzag LEB128 varints (1-5 bytes), so any int32 value can be coded. Both directions
 depend only on the integer tables and the symbols.
 
-Frame stream: ``u32 n_words, u32 n_escapes, u32 words[n_words], varint escapes[n_escapes]``.
+Frame stream: ``varint n_words, varint n_escapes, u32 words[n_words], zigzag varint
+escapes[n_escapes]`` (lengths: unsigned LEB128, :mod:`medcomp_gui.varint`).
 """
 
 from __future__ import annotations
 
-import struct
-
 import numpy as np
 
+from medcomp_gui import varint
+from medcomp_gui.codecs.rwnet.adaptive import BandCounts
 from medcomp_gui.codecs.rwnet.contexts import (
     BINS,
     CLASSES,
@@ -42,8 +43,6 @@ from medcomp_gui.codecs.rwnet.contexts import (
 from medcomp_gui.codecs.rwnet.prediction import from_residual, to_residual
 from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
 from medcomp_gui.errors import CodecError
-
-_HEAD = struct.Struct("<II")
 
 
 def _family():
@@ -187,6 +186,7 @@ def encode_latent(
     lv = _table_levels(tables, level, table_levels)
     by_channel, classes, where_of = _layout(symbols, tables, level)
     coded, escapes = [], []  # in decoding order
+    counts = BandCounts()
     dc = dc_bins(by_channel[0].reshape(h, w)).reshape(h, w)
     for c in range(channels):
         where_c, t = where_of[c], int(lv[c + 1])
@@ -198,7 +198,8 @@ def encode_latent(
             ]
         else:  # the whole channel at once, then one call per (class, bin) group
             if where_c.size:
-                _code_channel(tables, t, c, where_c, by_channel, classes, (h, w), coded, escapes)
+                coder_of = _Channel(tables, t, c, counts)
+                _code_channel(coder_of, where_c, by_channel, classes, (h, w), coded, escapes)
             continue
         for k, b, where in pairs:
             low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
@@ -215,13 +216,33 @@ def encode_latent(
     coder.encode_reverse(classes, _family(), tables.class_probabilities(int(lv[0]), contexts))
     words = coder.get_compressed().astype("<u4")
     escaped = np.concatenate(escapes) if escapes else np.zeros(0, np.int64)
-    return _HEAD.pack(words.size, escaped.size) + words.tobytes() + _varints(escaped)
+    head = varint.encode(words.size) + varint.encode(escaped.size)
+    return head + words.tobytes() + _varints(escaped)
+
+
+class _Channel:
+    """The tables one detail channel is coded with: level ``t``'s, mixed with the counts
+    of its band (:mod:`.adaptive`) unless it is a row channel."""
+
+    def __init__(self, tables: Tables, t: int, c: int, counts: BandCounts) -> None:
+        self.tables, self.t, self.c, self.counts = tables, t, c, counts
+        self.row = c in row_channels(tables.channels)
+        self.band = int(channel_groups(tables.channels)[c])
+
+    def models(self, keys: np.ndarray) -> list:
+        """The model of each (class, bin) key, in the order given."""
+        if self.row:
+            return [self.tables.model(self.t, int(k) // BINS, self.c, int(k) % BINS) for k in keys]
+        return self.counts.models(self.tables, self.t, self.c, self.band, keys)
+
+    def seen(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """After the channel: its values join its band's counts."""
+        if not self.row:
+            self.counts.add(self.band, keys, values)
 
 
 def _code_channel(
-    tables: Tables,
-    t: int,
-    c: int,
+    channel: _Channel,
     where: np.ndarray,
     by_channel: np.ndarray,
     classes: np.ndarray,
@@ -229,12 +250,13 @@ def _code_channel(
     coded: list,
     escapes: list,
 ) -> None:
-    """Append detail channel ``c``'s groups (in the decoder's order: by (class, bin), or
-    for a row channel row by row and by (class, bin) within each row) to ``coded``
-    and its escaped values to ``escapes``, with the tables of level ``t``."""
+    """Append detail channel ``channel.c``'s groups (in the decoder's order: by (class,
+    bin), or for a row channel row by row and by (class, bin) within each row) to
+    ``coded`` and its escaped values to ``escapes``."""
+    tables, t, c = channel.tables, channel.t, channel.c
     key = classes[where] * BINS + channel_bins(by_channel, tables.neighbours, c, shape, where)
     group = key
-    if c in row_channels(tables.channels):
+    if channel.row:
         group = where // shape[1] * (CLASSES * BINS) + key
     order = np.argsort(group, kind="stable")
     key, group = key[order], group[order]
@@ -247,9 +269,10 @@ def _code_channel(
     index = np.where(outside, length, index).astype(np.int32)
     _, starts = np.unique(group, return_index=True)
     ends = np.append(starts[1:], key.size)
-    for a, z in zip(starts.tolist(), ends.tolist(), strict=True):
-        k = int(key[a])
-        coded.append((index[a:z], tables.model(t, k // BINS, c, k % BINS)))
+    models = channel.models(key[starts])
+    for a, z, model in zip(starts.tolist(), ends.tolist(), models, strict=True):
+        coded.append((index[a:z], model))
+    channel.seen(key, values)
 
 
 def _varints(values: np.ndarray) -> bytes:
@@ -292,13 +315,12 @@ def decode_latent(
     import constriction
 
     lv = _table_levels(tables, level, table_levels)
-    if len(data) < _HEAD.size:
-        raise CodecError("RWNet frame stream truncated")
-    n_words, n_escapes = _HEAD.unpack_from(data)
-    end = _HEAD.size + 4 * n_words
+    n_words, start = varint.decode(data, 0, "the RWNet frame stream", CodecError)
+    n_escapes, start = varint.decode(data, start, "the RWNet frame stream", CodecError)
+    end = start + 4 * n_words
     if not end + n_escapes <= len(data) <= end + 5 * n_escapes:
         raise CodecError("RWNet frame stream lengths do not add up")
-    words = np.frombuffer(data, "<u4", n_words, _HEAD.size).astype(np.uint32)
+    words = np.frombuffer(data, "<u4", n_words, start).astype(np.uint32)
     escaped = _read_varints(data[end:], n_escapes)
     by_channel = np.zeros((tables.channels, h * w), np.int64)
     used = 0
@@ -311,11 +333,13 @@ def decode_latent(
             grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
         classes = grid.reshape(-1).astype(np.int64)
         busy = np.nonzero(classes)[0]
+        counts = BandCounts()
 
-        def read(c: int, t: int, k: int, b: int, where: np.ndarray) -> None:
+        def read(c: int, t: int, k: int, b: int, where: np.ndarray, model=None) -> None:
             nonlocal used
             low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
-            index = np.asarray(coder.decode(tables.model(t, k, c, b), where.size), np.int64)
+            model = model or tables.model(t, k, c, b)
+            index = np.asarray(coder.decode(model, where.size), np.int64)
             values = index + low
             outside = index == length
             count = int(outside.sum())
@@ -340,8 +364,12 @@ def decode_latent(
                         read(c, int(lv[c + 1]), k, b, here[group])
                 continue
             bins = channel_bins(by_channel, tables.neighbours, c, (h, w), busy)
-            for k, b, group in _groups(classes[busy], bins):
-                read(c, int(lv[c + 1]), k, b, busy[group])
+            channel = _Channel(tables, int(lv[c + 1]), c, counts)
+            groups = _groups(classes[busy], bins)
+            models = channel.models(np.array([k * BINS + b for k, b, _ in groups], np.int64))
+            for (k, b, group), model in zip(groups, models, strict=True):
+                read(c, channel.t, k, b, busy[group], model)
+            channel.seen(classes[busy] * BINS + bins, by_channel[c, busy])
     except CodecError:
         raise
     except Exception as exc:  # constriction reports damage with several exception types

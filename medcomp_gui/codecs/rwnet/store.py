@@ -21,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-MODEL_ID = "rwnet-v4"
+MODEL_ID = "rwnet-v5"
 ENV_DIR = "MEDCOMP_RWNET_MODEL_DIR"
 
 

@@ -145,10 +145,11 @@ def load_split(folder: str) -> tuple[list, list]:
     return train, dev
 
 
-def fitting_frames(slices: list, max_pixels: float = 12e6) -> list[np.ndarray]:
+def fitting_frames(slices: list, max_pixels: float = 12e6, side: int = 512) -> list[np.ndarray]:
     """Training images, normalised as the codec does and padded to multiples of 16, that
     fit the entropy tables: taken in turn from each modality group (so that no group
-    dominates the tables), up to a budget of pixels."""
+    dominates the tables), each at most ``side`` x ``side`` (its centre: more images in
+    the budget), up to a budget of pixels."""
     by_group: dict[str, list] = {}
     for item in slices:
         by_group.setdefault(item[3], []).append(item)
@@ -162,6 +163,8 @@ def fitting_frames(slices: list, max_pixels: float = 12e6) -> list[np.ndarray]:
                 continue
             values = item[0].astype(np.float32)
             low, high = float(values.min()), float(values.max())
+            top, left = (max((n - side) // 2, 0) for n in values.shape)
+            values = values[top : top + side, left : left + side]
             x = (values - low) / max(high - low, 1.0) - 0.5
             x = np.pad(x, ((0, -x.shape[0] % 16), (0, -x.shape[1] % 16)), mode="symmetric")
             frames.append(x.astype(np.float32))

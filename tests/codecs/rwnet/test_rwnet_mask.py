@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from reference_images import phantom
 
+from medcomp_gui import varint
 from medcomp_gui.codecs.base import PayloadInfo
 from medcomp_gui.codecs.rwnet import mask as masks
 from medcomp_gui.errors import CodecError
@@ -154,10 +155,22 @@ def _encode(codec, image: MedicalImage, quality: int):
     return enc, codec.decode(enc.payload, info)
 
 
-def _mask_flag(payload: bytes) -> int:
-    from medcomp_gui.codecs.rwnet.codec import _HEAD, _U32
+def _frame_starts(payload: bytes, image: MedicalImage) -> list[int]:
+    """Where each frame of an RWNet payload starts."""
+    from medcomp_gui.codecs.rwnet.codec import _split
 
-    return payload[_HEAD.size + _U32.size]
+    rows, cols = image.pixels.shape[-2:]
+    _, frames = _split(payload, image.n_frames, rows, cols, 256)
+    # each frame ends where the next one's length starts: count back from the end
+    ends = [
+        len(payload) - sum(len(f) + len(varint.encode(len(f))) for f in frames[i + 1 :])
+        for i in range(len(frames))
+    ]
+    return [end - len(f) for end, f in zip(ends, frames, strict=True)]
+
+
+def _mask_flag(payload: bytes, image: MedicalImage) -> int:
+    return payload[_frame_starts(payload, image)[0]]
 
 
 @pytest.mark.parametrize("quality", [2, 8])
@@ -174,7 +187,7 @@ def test_mask_makes_high_quality_frames_smaller(codec) -> None:
 
     image = _ct_with_padding(256, 256)
     enc, out = _encode(codec, image, 8)
-    assert _mask_flag(enc.payload) == 1
+    assert _mask_flag(enc.payload, image) == 1
     values = image.pixels.astype(np.float32)
     x = (values - values.min()) / (values.max() - values.min()) - 0.5
     plain = code_frame(load_model(), x, 7, None)
@@ -189,37 +202,31 @@ def test_mask_that_costs_more_than_it_saves_is_left_out(codec, monkeypatch) -> N
     monkeypatch.setattr(mask, "encode_mask", lambda m: real(m) + bytes(20000))
     image = _ct_with_padding()
     enc, out = _encode(codec, image, 3)
-    assert _mask_flag(enc.payload) == 0
+    assert _mask_flag(enc.payload, image) == 0
     assert len(enc.payload) < 20000
 
 
 def test_damaged_mask_flag_is_a_codec_error(codec) -> None:
-    from medcomp_gui.codecs.rwnet.codec import _HEAD, _U32
-
     image = _ct_with_padding()
     enc = codec.encode(image, quality=6)
     info = PayloadInfo(
         image.pixels.shape, image.pixels.dtype, image.bits_stored, enc.params, enc.extra
     )
-    at = _HEAD.size + _U32.size
+    (at,) = _frame_starts(enc.payload, image)
     for bad in (
         enc.payload[:at] + bytes([7]) + enc.payload[at + 1 :],
-        enc.payload[:at] + bytes([1, 0xFF, 0xFF, 0, 0]) + enc.payload[at + 5 :],
+        enc.payload[:at] + bytes([1, 0xFF, 0xFF, 0xFF, 0x0F]) + enc.payload[at + 5 :],
     ):
         with pytest.raises(CodecError):
             codec.decode(bad, info)
 
 
 def test_each_frame_has_its_own_mask(codec) -> None:
-    from medcomp_gui.codecs.rwnet.codec import _HEAD, _U32
-
     padded = _ct_with_padding(128, 128).pixels
     plain = (phantom((128, 128), 12, True, seed=6).astype(np.int32) // 2).astype(np.int16)
     image = MedicalImage(np.stack([plain, padded]), 12, modality="CT")
     enc, out = _encode(codec, image, 8)
-    first = _HEAD.size + _U32.size
-    (length,) = _U32.unpack_from(enc.payload, _HEAD.size)
-    second = first + length + _U32.size
+    first, second = _frame_starts(enc.payload, image)
     assert (enc.payload[first], enc.payload[second]) == (0, 1)
     padding = padded == -2000
     np.testing.assert_array_equal(out[1][padding], padded[padding])

@@ -272,16 +272,18 @@ def test_side_information_damage_is_a_codec_error() -> None:
     from medcomp_gui.codecs.rwnet.codec import OFFSETS, _read_side
     from medcomp_gui.errors import CodecError
 
-    good = (1 << 3).to_bytes(2, "little") + bytes([7, OFFSETS]) + bytes(OFFSETS) + b"stream"
+    good = bytes([1 << 3, 7, OFFSETS]) + bytes(OFFSETS) + b"stream"  # group mask: a varint
     chosen, offsets, stream = _read_side(good, 2, 10)
     assert chosen[3] == 7 and (chosen == 2).sum() == chosen.size - 1
     assert offsets is not None and stream == b"stream"
     for bad in (
         good[:1],
-        (1 << 15).to_bytes(2, "little") + bytes([1, 0]),  # no such group
-        good[:2] + bytes([10]) + good[3:],  # no such level
-        good[:3] + bytes([3]) + good[4:],  # offsets of another count
-        good[:6],  # offsets truncated
+        b"",
+        bytes([0x80, 0x80, 0x02, 1, 0]),  # group 15: no such group
+        bytes([0xFF] * 6),  # group mask longer than a varint may be
+        good[:1] + bytes([10]) + good[2:],  # no such level
+        good[:2] + bytes([3]) + good[3:],  # offsets of another count
+        good[:5],  # offsets truncated
     ):
         with pytest.raises(CodecError):
             _read_side(bad, 2, 10)
@@ -398,3 +400,46 @@ def test_model_hash_covers_the_fixed_path_gains(tmp_path) -> None:
         plain,
         store.model_hash(weights, tables, edited),
     )
+
+
+def test_band_counts_pull_a_table_towards_the_values_seen(model) -> None:
+    from medcomp_gui.codecs.rwnet import adaptive
+
+    tables, level, channel, cls, bin_ = model.tables, 5, 200, 3, 2
+    band = int(C.channel_groups(256)[channel])
+    key = np.array([cls * C.BINS + bin_])
+    counts = adaptive.BandCounts()
+    (static,) = counts.models(tables, level, channel, band, key)
+    assert static is tables.model(level, cls, channel, bin_)  # nothing counted yet
+    low = int(tables.low[level, cls, channel, bin_])
+    value = low + 1  # a value inside the table, seen a hundred times in the band
+    counts.add(band, np.repeat(key, 100), np.full(100, value))
+    (mixed,) = counts.models(tables, level, channel, band, key)
+    assert mixed is not static
+    probs = tables.probabilities(level, cls, channel, bin_)
+    # the mixed table: (64 * static + 100 at the value) / 164
+    expected = (adaptive.WEIGHT * probs[1] + 100) / (adaptive.WEIGHT + 100)
+    import constriction
+
+    bits = []
+    for m in (static, mixed):
+        coder = constriction.stream.stack.AnsCoder()
+        coder.encode_reverse(np.full(200, 1, np.int32), m)
+        bits.append(coder.num_bits())
+    assert bits[1] < bits[0]  # the value seen is now cheaper
+    assert bits[1] <= 200 * -np.log2(expected) + 64
+
+
+def test_adaptation_shrinks_an_image_unlike_the_training_set(model, monkeypatch) -> None:
+    """Speckle-like noise at a fine level: the band counts learn its spread."""
+    from medcomp_gui.codecs.rwnet import adaptive, entropy, rdoq
+
+    rng = np.random.default_rng(8)
+    x = rng.rayleigh(0.08, (128, 128)).astype(np.float32) - 0.3
+    y = np.asarray(model.analysis(x[None, :, :, None], 6))[0]
+    symbols = rdoq.optimise(y, model.tables, 6)
+    adapted = entropy.encode_latent(symbols, model.tables, 6)
+    np.testing.assert_array_equal(entropy.decode_latent(adapted, model.tables, 6, 8, 8), symbols)
+    monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
+    static = entropy.encode_latent(symbols, model.tables, 6)
+    assert len(adapted) < 0.99 * len(static)  # 8,838 against 9,074 bytes
