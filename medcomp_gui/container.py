@@ -93,19 +93,7 @@ def pack(c: Container) -> bytes:
     """The .mcz bytes (format version 2) of ``c``; CodecError for a container
     :func:`unpack` would refuse."""
     dicom = _deflate(c.dicom_header, DICOM_DICT) if c.dicom_header else b""
-    header = {
-        "codec": c.codec,
-        "params": c.params,
-        "shape": list(c.shape),
-        "dtype": c.dtype.name,
-        "bits_stored": c.bits_stored,
-        "lossless": c.lossless,
-        "photometric": c.photometric,
-        "rescale": [c.rescale_slope, c.rescale_intercept],
-        "modality": c.modality,
-        "windows": [[w.center, w.width, w.name] for w in c.windows],
-        "extra": c.extra,
-    }
+    header = header_fields(c)
     try:
         _check_fields({**header, **_sizes(c.payload, dicom)})
         _check_codec(header)
@@ -129,6 +117,23 @@ def pack(c: Container) -> bytes:
             dicom,
         )
     )
+
+
+def header_fields(c: Container) -> dict[str, Any]:
+    """The header fields of ``c`` as JSON values (without lengths and checksums)."""
+    return {
+        "codec": c.codec,
+        "params": c.params,
+        "shape": list(c.shape),
+        "dtype": c.dtype.name,
+        "bits_stored": c.bits_stored,
+        "lossless": c.lossless,
+        "photometric": c.photometric,
+        "rescale": [c.rescale_slope, c.rescale_intercept],
+        "modality": c.modality,
+        "windows": [[w.center, w.width, w.name] for w in c.windows],
+        "extra": c.extra,
+    }
 
 
 #: version 2 leaves out the header fields that have these values

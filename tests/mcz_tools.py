@@ -33,19 +33,7 @@ def split(data: bytes) -> tuple[dict[str, Any], bytes, bytes]:
         payload = data[body : body + header["payload_len"]]
         return header, payload, data[body + header["payload_len"] :]
     c = container.unpack(data)
-    header = {
-        "codec": c.codec,
-        "params": c.params,
-        "shape": list(c.shape),
-        "dtype": c.dtype.name,
-        "bits_stored": c.bits_stored,
-        "lossless": c.lossless,
-        "photometric": c.photometric,
-        "rescale": [c.rescale_slope, c.rescale_intercept],
-        "modality": c.modality,
-        "windows": [[w.center, w.width, w.name] for w in c.windows],
-        "extra": c.extra,
-    }
+    header = container.header_fields(c)
     return header, c.payload, zlib.compress(c.dicom_header) if c.dicom_header else b""
 
 
