@@ -10,8 +10,9 @@ as pixels) at every RWNet level, against the bare codestreams of JPEG 2000 (Open
 PSNR-targeted 36-78 dB), and optionally HTJ2K and JPEG XL (``--others``); see
 ``benchmarks/reference.py``. BD-rate per image, mean per group and overall.
 
-Usage: .venv/bin/python benchmarks/rwnet_dev.py MODEL_DIR [MODEL_DIR ...]
-       [--reuse benchmarks/results/rwnet_dev.json] [--others] [--out benchmarks/results/rwnet_dev]
+Usage: .venv/bin/python benchmarks/rwnet_dev.py MODEL_DIR [MODEL_DIR ...] [--names NAME ...]
+       [--reuse earlier.json ...] [--others] [--out benchmarks/results/rwnet_dev]
+(``--reuse``: the references of earlier runs, and their curves of models of the same name)
 A model folder holds ``rwnet-*.{json,weights.h5,tables.npz}`` (``medcomp train ... --export-to``).
 """
 
@@ -63,6 +64,11 @@ def group_means(bds: dict[str, float | None], entries: dict[str, dict]) -> dict[
     return out
 
 
+def _missed(points: list) -> bool:
+    """A JPEG 2000 reference whose PSNR allocation landed far below its targets."""
+    return any(p["psnr"] < p["param"] - 0.5 for p in points if isinstance(p["param"], int))
+
+
 def _fmt(v: float | None) -> str:
     return "n/a" if v is None else f"{v:+.1f}"
 
@@ -71,16 +77,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+")
     parser.add_argument("--data", default="data/rwnet")
-    parser.add_argument("--reuse", default=None, help="take the references from this json")
+    parser.add_argument(
+        "--reuse",
+        nargs="*",
+        help="earlier jsons: their references, and their curves of models named alike",
+    )
+    parser.add_argument(
+        "--names", nargs="*", help="a name for each model folder (default: its name)"
+    )
     parser.add_argument("--others", action="store_true", help="also HTJ2K and JPEG XL")
     parser.add_argument("--out", default="benchmarks/results/rwnet_dev")
     args = parser.parse_args()
     images = dev_images(args.data)
     entries = {k: e for k, (_, e) in images.items()}
-    refs = json.loads(Path(args.reuse).read_text())["references"] if args.reuse else {}
+    refs, reused = {}, {}
+    for path in args.reuse or []:
+        earlier = json.loads(Path(path).read_text())
+        refs.update(earlier["references"])
+        reused.update(earlier.get("curves", {}))
     for key, (image, _) in images.items():
-        if key not in refs:
-            refs[key] = {"jpeg2000": reference.j2k_curve(image)}
+        if key not in refs or _missed(refs[key]["jpeg2000"]):
+            refs[key] = {**refs.get(key, {}), "jpeg2000": reference.j2k_curve(image)}
         if args.others and "htj2k" not in refs[key]:
             refs[key]["htj2k"] = reference.htj2k_curve(image)
             refs[key]["jpegxl"] = reference.jxl_curve(image)
@@ -90,9 +107,12 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps({"references": refs}))  # kept if a run fails
     curves, names = {}, []
-    for folder in args.models:
-        name = os.path.basename(folder.rstrip("/"))
+    labels = args.names or [os.path.basename(m.rstrip("/")) for m in args.models]
+    for folder, name in zip(args.models, labels, strict=True):
         names.append(name)
+        if name in reused:  # curves of an earlier run (a model whose code has changed since)
+            curves[name] = reused[name]
+            continue
         os.environ[store.ENV_DIR] = str(Path(folder).resolve())
         start = time.perf_counter()
         curves[name] = {

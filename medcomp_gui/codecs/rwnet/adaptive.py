@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES
-from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
+from medcomp_gui.codecs.rwnet.tables import TABLE_MAX, TOTAL, Tables
 
 #: the static table's weight, in counts (chosen on the development set)
 WEIGHT = 64
@@ -51,8 +51,6 @@ class BandCounts:
         model of its table (level, class, channel, bin) mixed with the counts of ``band``
         there; the static model where there are none. One vectorised mix per channel: a
         model per key would cost more than the coding."""
-        import constriction
-
         keys = np.asarray(keys, np.int64)
         cls, bins = keys // BINS, keys % BINS
         total = self._total.get(band)
@@ -63,26 +61,42 @@ class BandCounts:
         here = np.flatnonzero(seen)
         if here.size == 0:
             return out
-        low = tables.low[level, cls[here], channel, bins[here]].astype(np.int64)
         length = tables.length[level, cls[here], channel, bins[here]].astype(np.int64)
-        start = tables.offset[level, cls[here], channel, bins[here]].astype(np.int64)
+        # tables of similar length together: one wide table would widen every row
+        for top in (16, 64, 256, TABLE_MAX + 1):
+            rows, wider = here[length <= top], length > top
+            mixed = self._mixed(tables, level, channel, band, keys, rows)
+            for i, model in zip(rows.tolist(), mixed, strict=True):
+                out[i] = model
+            here, length = here[wider], length[wider]
+        return out
+
+    def _mixed(self, tables: Tables, level: int, channel: int, band: int, keys, rows):
+        """The mixed models of ``keys[rows]`` (each has counts)."""
+        import constriction
+
+        if rows.size == 0:
+            return []
+        key = keys[rows]
+        cls, bins = key // BINS, key % BINS
+        low = tables.low[level, cls, channel, bins].astype(np.int64)
+        length = tables.length[level, cls, channel, bins].astype(np.int64)
+        start = tables.offset[level, cls, channel, bins].astype(np.int64)
         span = np.arange(int(length.max()) + 1)
         inside = span[None, :] < length[:, None]
         static = tables.pmf[np.where(span[None, :] <= length[:, None], start[:, None] + span, 0)]
         column = low[:, None] + span[None, :] + RANGE
         valid = inside & (column >= 0) & (column <= 2 * RANGE)
-        hist = self._hist[band][keys[here, None], np.clip(column, 0, 2 * RANGE)]
+        hist = self._hist[band][key[:, None], np.clip(column, 0, 2 * RANGE)]
         counts = np.where(valid, hist, 0)
-        escape = total[keys[here]] - counts.sum(axis=1)  # outside the table: its escape
-        counts[np.arange(here.size), length] = escape
+        counts[np.arange(rows.size), length] = self._total[band][key] - counts.sum(axis=1)
         mixed = WEIGHT * static.astype(np.int64) + TOTAL * counts
         mixed[span[None, :] > length[:, None]] = 0
         probs = mixed / mixed.sum(axis=1, keepdims=True).astype(np.float64)
-        for row, i in enumerate(here.tolist()):
-            out[i] = constriction.stream.model.Categorical(
-                probs[row, : int(length[row]) + 1], perfect=False
-            )
-        return out
+        return [
+            constriction.stream.model.Categorical(probs[r, : int(length[r]) + 1], perfect=False)
+            for r in range(rows.size)
+        ]
 
     def add(self, band: int, keys: np.ndarray, values: np.ndarray) -> None:
         """Count ``values`` (residuals) of one channel of ``band`` at their (class, bin)
