@@ -9,6 +9,7 @@ codec's ``decode`` receives that header and must validate its payload against it
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -39,7 +40,7 @@ class ParamSpec:
         except (TypeError, ValueError) as exc:
             raise CodecError(f"{self.name} must be a {self.kind.__name__}, not {value!r}") from exc
         if self.kind is not bool:
-            if not np.isfinite(converted):
+            if not math.isfinite(float(min(max(converted, -1e308), 1e308))):  # huge ints too
                 raise CodecError(f"{self.name} must be finite, not {value!r}")
             if self.low is not None and converted < self.low:
                 raise CodecError(f"{self.name} must be >= {self.low}, not {value}")

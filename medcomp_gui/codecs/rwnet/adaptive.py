@@ -43,7 +43,10 @@ class BandCounts:
     """Counts of the values coded so far in each band of one frame."""
 
     def __init__(self) -> None:
+        # per band: a histogram row for each (class, bin) seen (``_row``: its row, -1 for
+        # none), grown as keys appear: a small image touches few, and a row is 8 KB
         self._hist: dict[int, np.ndarray] = {}
+        self._row: dict[int, np.ndarray] = {}
         self._total: dict[int, np.ndarray] = {}
 
     def models(self, tables: Tables, level: int, channel: int, band: int, keys: np.ndarray):
@@ -87,7 +90,7 @@ class BandCounts:
         static = tables.pmf[np.where(span[None, :] <= length[:, None], start[:, None] + span, 0)]
         column = low[:, None] + span[None, :] + RANGE
         valid = inside & (column >= 0) & (column <= 2 * RANGE)
-        hist = self._hist[band][key[:, None], np.clip(column, 0, 2 * RANGE)]
+        hist = self._hist[band][self._row[band][key][:, None], np.clip(column, 0, 2 * RANGE)]
         counts = np.where(valid, hist, 0)
         counts[np.arange(rows.size), length] = self._total[band][key] - counts.sum(axis=1)
         mixed = WEIGHT * static.astype(np.int64) + TOTAL * counts
@@ -102,11 +105,18 @@ class BandCounts:
         """Count ``values`` (residuals) of one channel of ``band`` at their (class, bin)
         ``keys`` (``class * BINS + bin``)."""
         if band not in self._hist:
-            self._hist[band] = np.zeros((CLASSES * BINS, 2 * RANGE + 1), np.int64)
+            self._hist[band] = np.zeros((0, 2 * RANGE + 1), np.int32)
+            self._row[band] = np.full(CLASSES * BINS, -1, np.int64)
             self._total[band] = np.zeros(CLASSES * BINS, np.int64)
         keys = np.asarray(keys, np.int64)
         values = np.asarray(values, np.int64)
         np.add.at(self._total[band], keys, 1)
+        row = self._row[band]
+        new = np.unique(keys[row[keys] < 0])
+        if new.size:
+            row[new] = len(self._hist[band]) + np.arange(new.size)
+            grown = np.zeros((new.size, 2 * RANGE + 1), np.int32)
+            self._hist[band] = np.concatenate([self._hist[band], grown])
         inside = np.abs(values) <= RANGE
-        flat = keys[inside] * (2 * RANGE + 1) + values[inside] + RANGE
+        flat = row[keys[inside]] * (2 * RANGE + 1) + values[inside] + RANGE
         np.add.at(self._hist[band].reshape(-1), flat, 1)

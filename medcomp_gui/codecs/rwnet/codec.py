@@ -424,26 +424,19 @@ class RWNetCodec:
 
 
 def lossless_bytes(image: MedicalImage, payload_bytes: int) -> float:
-    """Bytes of the best lossless codestream of ``image`` that matters against a payload
-    of ``payload_bytes``: JPEG-LS (CharLS, fast), and JPEG 2000 5/3 (OpenJPEG) as well
-    when the payload comes within 10 % of JPEG-LS."""
-    import imagecodecs
+    """Bytes of the best lossless coding of ``image`` that matters against a payload of
+    ``payload_bytes``: the jpegls codec's (CharLS, fast), and the jpeg2000 codec's (5/3)
+    as well when the payload comes within 10 % of it — this installation's own lossless
+    codecs; ``inf`` where one is unavailable."""
+    from medcomp_gui.codecs import get_codec
 
-    frames = [to_unsigned(np.clip(f, *image.stored_range), image.bits_stored) for f in image.frames]
-    best = float(sum(len(imagecodecs.jpegls_encode(f)) for f in frames))
-    if payload_bytes >= 0.9 * best and min(image.rows, image.cols) >= 32:
-        j2k = sum(
-            len(
-                imagecodecs.jpeg2k_encode(
-                    f,
-                    codecformat=imagecodecs.JPEG2K.CODEC.J2K,
-                    bitspersample=image.bits_stored,
-                    reversible=True,
-                )
-            )
-            for f in frames
-        )
-        best = min(best, float(j2k))
+    best = float("inf")
+    for name in ("jpegls", "jpeg2000"):
+        if name == "jpeg2000" and payload_bytes < 0.9 * best:
+            break
+        codec = get_codec(name)
+        if codec.availability() is None:
+            best = min(best, float(len(codec.encode(image, lossless=True).payload)))
     return best
 
 
