@@ -430,13 +430,18 @@ def lossless_bytes(image: MedicalImage, payload_bytes: int) -> float:
     codecs; ``inf`` where one is unavailable."""
     from medcomp_gui.codecs import get_codec
 
+    values = np.clip(image.pixels, *image.stored_range).astype(image.pixels.dtype)
+    clipped = MedicalImage(values, image.bits_stored)  # as RWNet codes it
     best = float("inf")
     for name in ("jpegls", "jpeg2000"):
         if name == "jpeg2000" and payload_bytes < 0.9 * best:
             break
         codec = get_codec(name)
         if codec.availability() is None:
-            best = min(best, float(len(codec.encode(image, lossless=True).payload)))
+            try:
+                best = min(best, float(len(codec.encode(clipped, lossless=True).payload)))
+            except CodecError:  # a codec that refuses this image sets no bound
+                continue
     return best
 
 
