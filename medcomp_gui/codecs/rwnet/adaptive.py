@@ -91,7 +91,7 @@ class BandCounts:
         column = low[:, None] + span[None, :] + RANGE
         valid = inside & (column >= 0) & (column <= 2 * RANGE)
         hist = self._hist[band][self._row[band][key][:, None], np.clip(column, 0, 2 * RANGE)]
-        counts = np.where(valid, hist, 0)
+        counts = np.where(valid, hist, 0).astype(np.int64)  # int32 rows: TOTAL * counts overflows
         counts[np.arange(rows.size), length] = self._total[band][key] - counts.sum(axis=1)
         mixed = WEIGHT * static.astype(np.int64) + TOTAL * counts
         mixed[span[None, :] > length[:, None]] = 0

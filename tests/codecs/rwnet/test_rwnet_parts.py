@@ -443,3 +443,35 @@ def test_adaptation_shrinks_an_image_unlike_the_training_set(model, monkeypatch)
     monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
     static = entropy.encode_latent(symbols, model.tables, 6)
     assert len(adapted) < 0.99 * len(static)  # 8,838 against 9,074 bytes
+
+
+def test_band_counts_of_a_large_band_stay_exact(model, monkeypatch) -> None:
+    """A band of a large image counts a value some 10**5 times: the mix of static table
+    and counts must stay exact (int32 counts times the tables' total overflowed, the
+    mixed probabilities went negative, and MR2's quality 5 wrote a stream its decoder
+    could not read)."""
+    import constriction
+
+    from medcomp_gui.codecs.rwnet import adaptive
+
+    tables, level, channel, cls, bin_ = model.tables, 5, 200, 3, 2
+    band = int(C.channel_groups(256)[channel])
+    key = np.array([cls * C.BINS + bin_])
+    value = int(tables.low[level, cls, channel, bin_]) + 1
+    counts = adaptive.BandCounts()
+    seen = 100_000
+    counts.add(band, np.repeat(key, seen), np.full(seen, value))
+    given = []
+    real = constriction.stream.model.Categorical
+    monkeypatch.setattr(
+        constriction.stream.model,
+        "Categorical",
+        lambda probs, perfect: given.append(np.array(probs)) or real(probs, perfect=perfect),
+    )
+    counts.models(tables, level, channel, band, key)
+    (probs,) = given
+    static = tables.probabilities(level, cls, channel, bin_)
+    expected = adaptive.WEIGHT * static[: probs.size]
+    expected[1] += seen
+    assert (probs > 0).all()
+    np.testing.assert_allclose(probs, expected / (adaptive.WEIGHT + seen), rtol=1e-6, atol=1e-12)
