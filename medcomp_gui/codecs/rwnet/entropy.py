@@ -91,15 +91,39 @@ def _layout(symbols: np.ndarray, tables: Tables, level: int):
     return by_channel, classes, [every if c == 0 else busy for c in range(channels)]
 
 
+class Prepared:
+    """What coding a latent and choosing its tables both compute from it: the layout
+    (:func:`_layout`) and each detail channel's (class, bin) keys, computed once (the
+    encoder does both: :meth:`~.codec.LoadedModel.encode_frame`)."""
+
+    def __init__(self, symbols: np.ndarray, tables: Tables, level: int) -> None:
+        self.shape = symbols.shape[:2]
+        self.by_channel, self.classes, self.where = _layout(symbols, tables, level)
+        self._tables = tables
+        self._keys: dict[int, np.ndarray] = {}
+
+    def keys(self, c: int) -> np.ndarray:
+        """(class, bin) keys of detail channel ``c`` at its coded positions."""
+        if c not in self._keys:
+            where = self.where[c]
+            bins = channel_bins(self.by_channel, self._tables.neighbours, c, self.shape, where)
+            self._keys[c] = self.classes[where] * BINS + bins
+        return self._keys[c]
+
+
 def choose_table_levels(
-    symbols: np.ndarray, tables: Tables, level: int, spread: int = 3
+    symbols: np.ndarray,
+    tables: Tables,
+    level: int,
+    spread: int = 3,
+    prepared: Prepared | None = None,
 ) -> np.ndarray:
     """int64 ``(GROUPS,)``: for each group, the level within ``spread`` of ``level`` whose
     tables code ``symbols`` in the fewest bits (ideal code lengths of the very tables the
     coder uses); a group keeps ``level`` unless another saves more than its side
     information (:data:`SIDE_BITS`)."""
     candidates = range(max(level - spread, 0), min(level + spread + 1, tables.levels))
-    bits = group_bits(symbols, tables, level, candidates)
+    bits = group_bits(symbols, tables, level, candidates, prepared=prepared)
     chosen = default_levels(level)
     for g in range(GROUPS):
         best = min(candidates, key=lambda q: bits[q, g])
@@ -114,12 +138,17 @@ def group_bits(
     level: int,
     candidates,
     positions: np.ndarray | None = None,
+    prepared: Prepared | None = None,
 ) -> np.ndarray:
     """``(levels, GROUPS)``: the bits of each group of ``symbols`` (frame level ``level``)
     with the tables of each level in ``candidates`` (other rows 0); with ``positions``
-    (sorted raster indices), only the symbols there."""
+    (sorted raster indices), only the symbols there (``prepared``: only without)."""
     h, w, channels = symbols.shape
-    by_channel, classes, where = _layout(symbols, tables, level)
+    if prepared is not None and positions is None:
+        by_channel, classes, where = prepared.by_channel, prepared.classes, prepared.where
+    else:
+        prepared = None
+        by_channel, classes, where = _layout(symbols, tables, level)
     if positions is not None:
         where = [np.intersect1d(c, positions, assume_unique=True) for c in where]
     bits = np.zeros((tables.levels, GROUPS))
@@ -131,12 +160,13 @@ def group_bits(
     for c in range(channels):
         if where[c].size == 0:
             continue
-        bins = (
-            dc_bins(by_channel[0].reshape(h, w))[where[c]]
-            if c == 0
-            else channel_bins(by_channel, tables.neighbours, c, (h, w), where[c])
-        )
-        key = classes[where[c]] * BINS + bins
+        if c == 0:
+            key = classes[where[c]] * BINS + dc_bins(by_channel[0].reshape(h, w))[where[c]]
+        elif prepared is not None:
+            key = prepared.keys(c)
+        else:
+            bins = channel_bins(by_channel, tables.neighbours, c, (h, w), where[c])
+            key = classes[where[c]] * BINS + bins
         for q in candidates:
             bits[q, groups[c]] += code_lengths(tables, q, c, key, by_channel[c, where[c]]).sum()
     return bits
@@ -176,7 +206,11 @@ def code_lengths(tables: Tables, level: int, channel: int, key: np.ndarray, valu
 
 
 def encode_latent(
-    symbols: np.ndarray, tables: Tables, level: int, table_levels: np.ndarray | None = None
+    symbols: np.ndarray,
+    tables: Tables,
+    level: int,
+    table_levels: np.ndarray | None = None,
+    prepared: Prepared | None = None,
 ) -> bytes:
     """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``,
     each group coded with the tables of its ``table_levels`` (default: ``level``)."""
@@ -184,7 +218,8 @@ def encode_latent(
 
     h, w, channels = symbols.shape
     lv = _table_levels(tables, level, table_levels)
-    by_channel, classes, where_of = _layout(symbols, tables, level)
+    prepared = prepared or Prepared(symbols, tables, level)
+    by_channel, classes, where_of = prepared.by_channel, prepared.classes, prepared.where
     coded, escapes = [], []  # in decoding order
     counts = BandCounts()
     dc = dc_bins(by_channel[0].reshape(h, w)).reshape(h, w)
@@ -199,7 +234,8 @@ def encode_latent(
         else:  # the whole channel at once, then one call per (class, bin) group
             if where_c.size:
                 coder_of = _Channel(tables, t, c, counts)
-                _code_channel(coder_of, where_c, by_channel, classes, (h, w), coded, escapes)
+                key = prepared.keys(c)
+                _code_channel(coder_of, where_c, key, by_channel, (h, w), coded, escapes)
             continue
         for k, b, where in pairs:
             low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
@@ -244,17 +280,17 @@ class _Channel:
 def _code_channel(
     channel: _Channel,
     where: np.ndarray,
+    key: np.ndarray,
     by_channel: np.ndarray,
-    classes: np.ndarray,
     shape: tuple[int, int],
     coded: list,
     escapes: list,
 ) -> None:
     """Append detail channel ``channel.c``'s groups (in the decoder's order: by (class,
     bin), or for a row channel row by row and by (class, bin) within each row) to
-    ``coded`` and its escaped values to ``escapes``."""
+    ``coded`` and its escaped values to ``escapes`` (``key``: the (class, bin) of each
+    position in ``where``)."""
     tables, t, c = channel.tables, channel.t, channel.c
-    key = classes[where] * BINS + channel_bins(by_channel, tables.neighbours, c, shape, where)
     group = key
     if channel.row:
         group = where // shape[1] * (CLASSES * BINS) + key
