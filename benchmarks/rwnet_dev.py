@@ -12,6 +12,7 @@ PSNR-targeted 36-78 dB), and optionally HTJ2K and JPEG XL (``--others``); see
 
 Usage: .venv/bin/python benchmarks/rwnet_dev.py MODEL_DIR [MODEL_DIR ...] [--names NAME ...]
        [--reuse earlier.json ...] [--others] [--out benchmarks/results/rwnet_dev]
+       [--rdoq-weight F]
 (``--reuse``: the references of earlier runs, and their curves of models of the same name)
 A model folder holds ``rwnet-*.{json,weights.h5,tables.npz}`` (``medcomp train ... --export-to``).
 """
@@ -87,7 +88,17 @@ def main() -> int:
     )
     parser.add_argument("--others", action="store_true", help="also HTJ2K and JPEG XL")
     parser.add_argument("--out", default="benchmarks/results/rwnet_dev")
+    parser.add_argument(
+        "--rdoq-weight",
+        type=float,
+        default=None,
+        help="the encoder's rdoq.WEIGHT_FACTOR for this run (the decision of that factor)",
+    )
     args = parser.parse_args()
+    if args.rdoq_weight is not None:
+        from medcomp_gui.codecs.rwnet import rdoq
+
+        rdoq.WEIGHT_FACTOR = args.rdoq_weight
     images = dev_images(args.data)
     entries = {k: e for k, (_, e) in images.items()}
     refs, reused = {}, {}

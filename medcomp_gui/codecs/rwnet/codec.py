@@ -123,7 +123,7 @@ class LoadedModel:
         symbols = rdoq.optimise(y, self.tables, level)
         prepared = entropy.Prepared(symbols, self.tables, level)  # shared by the two
         chosen = entropy.choose_table_levels(symbols, self.tables, level, prepared=prepared)
-        offsets = reconstruction_offsets(y, symbols, self.tables.rdo_weights[level])
+        offsets = reconstruction_offsets(y, symbols, rdoq.weights_of(self.tables, level))
         stream = entropy.encode_latent(symbols, self.tables, level, chosen, prepared)
         return _side(chosen, level, offsets) + stream
 
