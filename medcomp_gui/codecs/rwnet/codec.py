@@ -423,10 +423,7 @@ class RWNetCodec:
         rows, cols = image.rows, image.cols
         lows, highs, streams = [], [], []
         for frame in image.frames:
-            values = to_unsigned(np.clip(frame, *image.stored_range), image.bits_stored)
-            low, high = int(values.min()), int(values.max())
-            high = max(high, low + 1)
-            x = (values.astype(np.float32) - low) / (high - low) - 0.5
+            values, low, high, x = _normalised(frame, image)
             streams.append(code_frame(model, x, level, background_mask(values, low, high)))
             lows.append(low)
             highs.append(high)
@@ -462,6 +459,15 @@ class RWNetCodec:
         return out if len(info.shape) == 3 else out[0]
 
 
+def _normalised(frame: np.ndarray, image: MedicalImage):
+    """(unsigned stored values, low, high, ``x``) of one frame as RWNet codes it:
+    clipped to BitsStored, ``x = (v - low) / (high - low) - 0.5`` (``high > low``)."""
+    values = to_unsigned(np.clip(frame, *image.stored_range), image.bits_stored)
+    low, high = int(values.min()), int(values.max())
+    high = max(high, low + 1)
+    return values, low, high, (values.astype(np.float32) - low) / (high - low) - 0.5
+
+
 def estimated_bytes(
     model: LoadedModel, image: MedicalImage, level: int, quarter: bool = False
 ) -> float:
@@ -473,9 +479,7 @@ def estimated_bytes(
 
     total = 0.0
     for frame in image.frames:
-        values = to_unsigned(np.clip(frame, *image.stored_range), image.bits_stored)
-        low, high = int(values.min()), int(values.max())
-        x = _padded((values.astype(np.float32) - low) / (max(high, low + 1) - low) - 0.5)
+        x = _padded(_normalised(frame, image)[3])
         y = np.rint(np.asarray(model.analysis(x[np.newaxis, :, :, np.newaxis], level))[0])
         y = y.astype(np.int32)
         if quarter:
