@@ -11,6 +11,10 @@ import math
 
 import numpy as np
 
+# np.percentile imports numpy.ma on its first call: 24 ms on the GUI thread when the first
+# image opens; imported here, it is part of start-up instead
+import numpy.ma  # noqa: F401
+
 from medcomp_gui.imaging.image import MODALITY_WINDOWS, MedicalImage, WindowPreset
 
 #: Percentiles of the frame that the automatic window spans.
