@@ -395,18 +395,22 @@ class RWNetCodec:
         if quick < FAR_BELOW * cap and code(asked) < cap:  # the usual case: one coding
             level = asked
         else:
-            estimate = {asked: estimated_bytes(model, image, asked)}
+            estimates: dict[int, float] = {}
+
+            def estimate(level: int) -> float:
+                if level not in estimates:
+                    estimates[level] = estimated_bytes(model, image, level)
+                return estimates[level]
+
             level = asked
-            while level > lowest and SURELY_ABOVE * estimate[level] >= cap:
+            while level > lowest and SURELY_ABOVE * estimate(level) >= cap:
                 level -= 1
-                estimate[level] = estimated_bytes(model, image, level)
             while code(level) >= cap and level > lowest:  # the estimate was short
                 level -= 1
             if code(level) < cap:  # then up while this image's own ratio leaves doubt
-                ratio = code(level) / estimated_bytes(model, image, level)
+                ratio = code(level) / estimate(level)
                 while level < asked and level + 1 not in coded:
-                    above = estimate.get(level + 1) or estimated_bytes(model, image, level + 1)
-                    if ratio * above * DOUBT >= cap or code(level + 1) >= cap:
+                    if ratio * estimate(level + 1) * DOUBT >= cap or code(level + 1) >= cap:
                         break
                     level += 1
             else:
