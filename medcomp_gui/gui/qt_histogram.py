@@ -41,12 +41,18 @@ class QtWindowHistogram(pg.PlotWidget):
         self.region = pg.LinearRegionItem(values=(0, 1), brush=(255, 170, 0, 60))
         self.region.sigRegionChanged.connect(self._on_region)
         self.addItem(self.region)
+        # Ranges change only with new counts: an auto-ranging view would also follow
+        # the window's region and re-tick its axis whenever a window is set (up to
+        # 10 ms of the GUI thread, in the same turn as a new image's first paint).
+        self.getPlotItem().vb.disableAutoRange()
         self._quiet = False
 
     def set_counts(self, counts: np.ndarray, edges: np.ndarray) -> None:
         """Show a histogram from :func:`frame_histogram` (counts on a log scale)."""
-        self.curve.setData(edges, np.log1p(counts))
+        heights = np.log1p(counts)
+        self.curve.setData(edges, heights)
         self.setXRange(edges[0], edges[-1], padding=0.02)
+        self.setYRange(0.0, max(float(heights.max(initial=0.0)), 1.0), padding=0.02)
 
     def clear_counts(self) -> None:
         self.curve.setData([0, 1], [0])

@@ -28,6 +28,9 @@ from medcomp_gui.imaging.image import MedicalImage
 from medcomp_gui.series import Entry
 
 DEFAULT_RANK = 32
+#: Milliseconds from a new image's arrival to the start of its work (after its first
+#: paint, see :meth:`QtPanePipeline._on_loaded`).
+START_AFTER_MS = 40
 #: Channels of work on the current image (cancelled when another is loaded).
 IMAGE_CHANNELS = ("load", "anlm", "svd-factor", "svd-preview", "svd-file", "rwnet", "best-codec")
 
@@ -263,12 +266,12 @@ class QtPanePipeline(QObject):
                 self._start_anlm()
                 self._start_compression()
 
-        # After the event loop has gone round once: the image's first paint (the GUI
-        # thread's longest work for a new image) and the input that waits for it come
-        # first, and then the busy captions, the requests to the workers and their first
-        # busy cycles. (A 0 ms single shot would be a queued call, run in the same batch
-        # of posted events as that paint: one long block instead of two short ones.)
-        QTimer.singleShot(1, self, start)
+        # After the image's first paint (the GUI thread's longest work for a new image,
+        # 20-30 ms for four panes here) and one more turn of the event loop for the
+        # input that waited for it: then the busy captions, the requests to the workers
+        # and their first busy cycles. (A shorter timer is due by the time the paint
+        # ends and runs in the same turn: one long block instead of two short ones.)
+        QTimer.singleShot(START_AFTER_MS, self, start)
 
     def _start_anlm(self) -> None:
         image, strength, worker = self.image, self.strength, self.workers.compute

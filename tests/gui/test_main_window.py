@@ -129,6 +129,33 @@ def test_window_level_is_shared(qtbot, window, ref_files):
     assert all(p.levels() == pytest.approx((100.0, 900.0)) for p in window.panes.values())
 
 
+def test_histogram_view_follows_the_counts_not_the_window(qtbot, window, ref_files):
+    """The histogram's axes span the frame's values and counts; setting a window moves
+    only its region (an auto-ranging view would re-tick its axis on every window: the
+    first image's window comes before its counts)."""
+    histogram = window.controls.histogram
+    view = histogram.getPlotItem().vb
+    before = view.viewRange()
+    histogram.set_levels(-5000.0, 9000.0)
+    qtbot.wait(50)
+    assert view.viewRange() == before
+    window.add_paths([ref_files["12bit"]])
+    wait_settled(qtbot, window)
+    frame = window.pipeline.image.frames[0]
+    qtbot.waitUntil(lambda: len(histogram.curve.xData) > 2, timeout=5000)
+    (x0, x1), (y0, y1) = view.viewRange()
+    low, high = float(frame.min()), float(frame.max())  # MR: output units = stored values
+    assert x0 <= low < high <= x1 and x1 - x0 <= 1.1 * (high - low)
+    counts = np.histogram(frame, bins=len(histogram.curve.yData), range=(low, high))[0]
+    assert y0 <= 0.0 and np.log1p(counts.max()) <= y1 <= 1.1 * np.log1p(counts.max())
+    window.set_window(10 * high, 40 * (high - low))  # far outside the frame's values
+    qtbot.wait(50)
+    assert view.viewRange() == [[x0, x1], [y0, y1]]
+    assert histogram.region.getRegion() == pytest.approx(
+        (20 * low - 10 * high, 30 * high - 20 * low)
+    )
+
+
 def test_ct_presets_and_hu_readout(qtbot, window, ref_files):
     window.add_paths([ref_files["ct_signed"]])
     wait_settled(qtbot, window)
