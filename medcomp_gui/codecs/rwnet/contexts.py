@@ -149,11 +149,17 @@ def context_bins(
     (:func:`bin_of`) of the summed magnitude of its ``neighbours`` (-1: none; a channel
     listed twice counts twice), from the channel-major residuals ``by_channel``
     ``(channels, n)``."""
-    where = np.arange(by_channel.shape[1]) if where is None else where
+    n = by_channel.shape[1]
     near = neighbours[neighbours >= 0]
     if near.size == 0:
-        return np.zeros(where.size, np.int64)
-    return bin_of(np.abs(by_channel[near[:, None], where[None, :]]).sum(axis=0, dtype=np.int64))
+        return np.zeros(n if where is None else where.size, np.int64)
+    rows = by_channel.take(near, axis=0)
+    few = where is not None and where.size * 4 < n
+    if few:  # a few positions: those alone
+        rows = rows.take(where, axis=1)
+    total = np.abs(rows).sum(axis=0, dtype=np.int64)
+    # (summing every position and picking is several times faster than a 2-D gather)
+    return bin_of(total if where is None or few else total[where])
 
 
 def row_channels(channels: int) -> tuple[int, ...]:
@@ -193,10 +199,8 @@ def channel_bins(
     if near.size == 0:
         return bin_of(above)
     total = np.abs(by_channel[near[:, None], where[None, :]]).sum(axis=0, dtype=np.int64)
-    quarter = np.asarray(QUARTER_EDGES, np.int64)
-    return 4 * np.searchsorted(quarter, above, side="right") + np.searchsorted(
-        quarter, total, side="right"
-    )
+    top = QUARTER_EDGES[-1]
+    return 4 * _QUARTERS[np.minimum(above, top)] + _QUARTERS[np.minimum(total, top)]
 
 
 def dc_bins(dc_residual: np.ndarray) -> np.ndarray:
@@ -215,7 +219,12 @@ def dc_bins(dc_residual: np.ndarray) -> np.ndarray:
 def bin_of(total: np.ndarray) -> np.ndarray:
     """How many of ``BIN_EDGES`` (half-octave steps) the non-negative integers ``total``
     reach: 0 .. ``BINS - 1``."""
-    return np.searchsorted(_EDGES, total, side="right").astype(np.int64)
+    return _BINS_OF[np.minimum(total, BIN_EDGES[-1])]
 
 
-_EDGES = np.asarray(BIN_EDGES, np.int64)
+# Lookup tables of the bins of 0 .. the top edge (a larger total has the top bin): a
+# lookup is several times faster than a binary search among the edges.
+_BINS_OF = np.searchsorted(BIN_EDGES, np.arange(BIN_EDGES[-1] + 1), side="right").astype(np.int64)
+_QUARTERS = np.searchsorted(QUARTER_EDGES, np.arange(QUARTER_EDGES[-1] + 1), side="right").astype(
+    np.int64
+)

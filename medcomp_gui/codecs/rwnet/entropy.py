@@ -167,8 +167,15 @@ def group_bits(
         else:
             bins = channel_bins(by_channel, tables.neighbours, c, (h, w), where[c])
             key = classes[where[c]] * BINS + bins
-        for q in candidates:
-            bits[q, groups[c]] += code_lengths(tables, q, c, key, by_channel[c, where[c]]).sum()
+        levels = np.asarray(candidates)  # every candidate level's tables at once
+        refs = (
+            tables.low[levels, :, c, :].reshape(levels.size, -1)[:, key],
+            tables.length[levels, :, c, :].reshape(levels.size, -1)[:, key],
+            tables.offset[levels, :, c, :].reshape(levels.size, -1)[:, key],
+        )
+        lengths = lengths_with(tables, refs, by_channel[c, where[c]][None, :])
+        for q, row in zip(levels.tolist(), lengths, strict=True):
+            bits[q, groups[c]] += row.sum()
     return bits
 
 
@@ -195,8 +202,7 @@ def lengths_with(tables: Tables, refs, values: np.ndarray) -> np.ndarray:
     pos = values - low
     outside = (pos < 0) | (pos >= length)
     pos = np.where(outside, length, pos)
-    counts = tables.pmf[offset + pos].astype(np.float64)
-    return -np.log2(counts / TOTAL) + ESCAPE_BITS * outside
+    return tables.bits[offset + pos] + ESCAPE_BITS * outside
 
 
 def code_lengths(tables: Tables, level: int, channel: int, key: np.ndarray, values: np.ndarray):

@@ -130,8 +130,7 @@ def choose_dc(y: np.ndarray, tables: Tables, level: int, classes: np.ndarray) ->
             low = int(tables.low[level, k, 0, b])
             length = int(tables.length[level, k, 0, b])
             start = int(tables.offset[level, k, 0, b])
-            counts = tables.pmf[start : start + length + 1].astype(np.float64)
-            logs = (-np.log2(counts / TOTAL)).tolist()
+            logs = tables.bits[start : start + length + 1].tolist()
             costs[k, b] = (low, logs[:length], logs[length] + ESCAPE_BITS)
         low, logs, escape = costs[k, b]
         pos = r - low

@@ -14,6 +14,7 @@ on integers and a bitstream decodes the same on every machine. Tables live in an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,13 @@ class Tables:
     neighbours: np.ndarray
     rdo_weights: np.ndarray
     _models: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def bits(self) -> np.ndarray:
+        """float64 bits of each entry of ``pmf`` (``-log2(pmf / TOTAL)``), for the
+        encoder's rate estimates."""
+        with np.errstate(divide="ignore"):  # a zero entry (never coded) costs inf
+            return -np.log2(self.pmf.astype(np.float64) / TOTAL)
 
     @property
     def levels(self) -> int:
