@@ -61,8 +61,8 @@ def _groups(classes: np.ndarray, bins: np.ndarray) -> list[tuple[int, int, np.nd
     keys, starts = np.unique(key[order], return_index=True)
     ends = np.append(starts[1:], order.size)
     return [
-        (int(k) // BINS, int(k) % BINS, order[a:b])
-        for k, a, b in zip(keys, starts, ends, strict=True)
+        (k // BINS, k % BINS, order[a:b])
+        for k, a, b in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True)
     ]
 
 
@@ -379,16 +379,17 @@ def decode_latent(
 
         def read(c: int, t: int, k: int, b: int, where: np.ndarray, model=None) -> None:
             nonlocal used
-            low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
+            low, length = tables.low.item(t, k, c, b), tables.length.item(t, k, c, b)
             model = model or tables.model(t, k, c, b)
             index = np.asarray(coder.decode(model, where.size), np.int64)
             values = index + low
             outside = index == length
-            count = int(outside.sum())
-            if used + count > n_escapes:
-                raise CodecError("RWNet frame stream has too few escaped values")
-            values[outside] = escaped[used : used + count]
-            used += count
+            count = np.count_nonzero(outside)
+            if count:
+                if used + count > n_escapes:
+                    raise CodecError("RWNet frame stream has too few escaped values")
+                values[outside] = escaped[used : used + count]
+                used += count
             by_channel[c, where] = values
 
         for i in range(h):  # the DC, row by row: each row's bins from the row above
