@@ -19,12 +19,15 @@ their own setting), the highest PSNR winning (the fewest bytes, for a PSNR targe
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from medcomp_gui import api, metrics
+from medcomp_gui.codecs import get_codec
+from medcomp_gui.codecs.base import Encoded
 from medcomp_gui.gui.compute import Measured, SVDSession, image_guideline, measure_bytes
 from medcomp_gui.imaging.image import MedicalImage
 
@@ -209,16 +212,38 @@ def rwnet_default(
     source: MedicalImage, original: MedicalImage, target: Target, qualities: list[Any], start: Any
 ) -> Measured:
     """The RWNet file at the highest compression meeting ``target`` (the lowest quality
-    level within the guideline, or reaching the PSNR), measured."""
+    level within the guideline, or reaching the PSNR), measured. A ratio target starts
+    where the encoder's quick estimates say (``start`` is where a PSNR search starts)."""
     levels = sorted(qualities)
+    first = levels.index(start) if start in levels else 0
+    position: Callable[[int], float] = float
+    bytes_slope = RWNET_BYTES_SLOPE
+    if target.kind == "ratio":
+        # The file's log size along the ladder is about the log of the encoder's quick
+        # estimate plus a constant of the image: on that scale a secant step from the
+        # first coding lands next to the answer (MR2: 2 codings instead of 4, where the
+        # ladder's mean growth per level is the guide).
+        # (the file's fixed part, the container and DICOM headers, added to each)
+        codec = get_codec("rwnet")
+        empty = Encoded(b"", {"quality": levels[0]}, lossless=False)
+        fixed = len(api.pack_encoded(source.with_true_bits(), "rwnet", empty))
+
+        @functools.cache
+        def position(i: int) -> float:
+            return math.log(fixed + codec.estimated_bytes(source, levels[i]))
+
+        need = log_bytes_needed(original, target)
+        first = next((i for i in range(len(levels)) if position(i) >= need), len(levels) - 1)
+        bytes_slope = 1.0
     return default_on_ladder(
         original,
         target,
         len(levels),
         lambda i: api.compress(source, "rwnet", quality=levels[i]),
         lambda i: f"quality {levels[i]}",
-        levels.index(start) if start in levels else 0,
-        bytes_slope=RWNET_BYTES_SLOPE,
+        first,
+        position=position,
+        bytes_slope=bytes_slope,
         psnr_slope=RWNET_PSNR_SLOPE,
     )
 

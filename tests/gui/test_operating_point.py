@@ -78,3 +78,36 @@ def test_a_ct_head_gets_the_stricter_guideline(tmp_path):
     ds.BodyPartExamined = "CHEST"
     ds.save_as(tmp_path / "chest.dcm", enforce_file_format=True)
     assert target_for(api.load_image(tmp_path / "chest.dcm")).value == 15
+
+
+@pytest.mark.parametrize("ref", SAMPLES, ids=lambda r: r.modality)
+def test_rwnet_search_codes_few_levels_and_finds_the_guideline_level(
+    real_rwnet, tmp_path, monkeypatch, ref
+):
+    """The search steps along the encoder's quick estimates: the level it returns is the
+    lowest within the guideline (every level coded to check), in at most 3 codings."""
+    from medcomp_gui.gui import operating_point
+
+    image = api.load_image(write_reference(ref, tmp_path))
+    target = operating_point.target_for(image)
+    qualities = list(range(1, 12))
+    sizes = [len(api.compress(image, "rwnet", quality=q)) for q in qualities]
+    want = next(
+        (
+            q
+            for q, n in zip(qualities, sizes, strict=True)
+            if target.met(image.original_bytes / n, 0)
+        ),
+        11,
+    )
+    coded = []
+    compress = api.compress
+
+    def counted(*args, **params):
+        coded.append(params["quality"])
+        return compress(*args, **params)
+
+    monkeypatch.setattr(api, "compress", counted)
+    measured = operating_point.rwnet_default(image, image, target, qualities, 4)
+    assert measured.quality.bytes == sizes[want - 1] and f"quality {want}" in measured.settings
+    assert len(coded) == len(set(coded)) <= 3, coded

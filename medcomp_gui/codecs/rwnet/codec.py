@@ -308,6 +308,11 @@ def _network_transforms(folder: Path) -> tuple[Any, Any]:
     return analysis, synthesis
 
 
+#: pixels of a frame from which :meth:`RWNetCodec.estimated_bytes` estimates from a
+#: quarter of the latent (a smaller one's latent is too small to sample)
+QUICK_PIXELS = 512 * 512
+
+
 class RWNetCodec:
     name = "rwnet"
     description = "RWNet: learned residual-wavelet codec (lossy, quality levels)"
@@ -351,6 +356,15 @@ class RWNetCodec:
     def is_lossless(self, params: dict[str, Any]) -> bool:
         resolve_params(self, params)
         return False
+
+    def estimated_bytes(self, image: MedicalImage, quality: int) -> float:
+        """A quick, rough figure for the payload of ``image`` at ``quality`` (more than
+        the coder spends: :func:`estimated_bytes`, from a quarter of the latent of an
+        image of ``QUICK_PIXELS`` or more), in a tenth of a coding's time or less: for
+        searches along the ladder."""
+        quarter = image.rows * image.cols >= QUICK_PIXELS
+        with native_errors("RWNet could not code this image"):
+            return estimated_bytes(self._model(), image, int(quality) - 1, quarter=quarter)
 
     def encode(self, image: MedicalImage, **given: Any) -> Encoded:
         """Stored values outside ``image.bits_stored`` are clipped to it (the API reads
