@@ -41,7 +41,7 @@ from medcomp_gui.codecs.rwnet.contexts import (
     row_channels,
 )
 from medcomp_gui.codecs.rwnet.prediction import from_residual, to_residual
-from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
+from medcomp_gui.codecs.rwnet.tables import BITS_OF_ENTRY, TOTAL, Tables
 from medcomp_gui.errors import CodecError
 
 
@@ -202,7 +202,7 @@ def lengths_with(tables: Tables, refs, values: np.ndarray) -> np.ndarray:
     pos = values - low
     outside = (pos < 0) | (pos >= length)
     pos = np.where(outside, length, pos)
-    return tables.bits[offset + pos] + ESCAPE_BITS * outside
+    return BITS_OF_ENTRY[tables.pmf[offset + pos]] + ESCAPE_BITS * outside
 
 
 def code_lengths(tables: Tables, level: int, channel: int, key: np.ndarray, values: np.ndarray):

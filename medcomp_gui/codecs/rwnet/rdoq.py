@@ -35,7 +35,7 @@ from medcomp_gui.codecs.rwnet.entropy import (
     table_refs,
 )
 from medcomp_gui.codecs.rwnet.prediction import med, to_residual
-from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
+from medcomp_gui.codecs.rwnet.tables import BITS_OF_ENTRY, TOTAL, Tables
 
 ROUNDS = 2
 #: the encoder's lambda relative to the level's training lambda: chosen on the
@@ -130,7 +130,7 @@ def choose_dc(y: np.ndarray, tables: Tables, level: int, classes: np.ndarray) ->
             low = int(tables.low[level, k, 0, b])
             length = int(tables.length[level, k, 0, b])
             start = int(tables.offset[level, k, 0, b])
-            logs = tables.bits[start : start + length + 1].tolist()
+            logs = BITS_OF_ENTRY[tables.pmf[start : start + length + 1]].tolist()
             costs[k, b] = (low, logs[:length], logs[length] + ESCAPE_BITS)
         low, logs, escape = costs[k, b]
         pos = r - low

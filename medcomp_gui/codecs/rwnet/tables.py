@@ -14,7 +14,6 @@ on integers and a bitstream decodes the same on every machine. Tables live in an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,10 @@ from medcomp_gui.codecs.rwnet.prediction import FEATURES, fit_ac_coeffs, to_resi
 
 PRECISION = 16
 TOTAL = 1 << PRECISION
+#: bits of a symbol by its table entry (``-log2(entry / TOTAL)``, entries are uint16; a
+#: zero entry, never coded, costs inf): the encoder's rate estimates look them up
+with np.errstate(divide="ignore"):
+    BITS_OF_ENTRY = -np.log2(np.arange(TOTAL, dtype=np.float64) / TOTAL)
 TAIL = 1e-7
 MAX_LENGTH = 4096
 GRID = 8192
@@ -76,13 +79,6 @@ class Tables:
     neighbours: np.ndarray
     rdo_weights: np.ndarray
     _models: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @cached_property
-    def bits(self) -> np.ndarray:
-        """float64 bits of each entry of ``pmf`` (``-log2(pmf / TOTAL)``), for the
-        encoder's rate estimates."""
-        with np.errstate(divide="ignore"):  # a zero entry (never coded) costs inf
-            return -np.log2(self.pmf.astype(np.float64) / TOTAL)
 
     @property
     def levels(self) -> int:
