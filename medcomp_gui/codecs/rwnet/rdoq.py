@@ -96,15 +96,11 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
             key = cls[where] * BINS + channel_bins(residual, tables.neighbours, c, (h, w), where)
             now = values[c, where]
             pred = now - residual[c, where]
-            candidates = (now, now - np.sign(now), np.zeros_like(now))
+            candidates = np.stack((now, now - np.sign(now), np.zeros_like(now)))
             refs = table_refs(tables, level, c, key)
-            costs = np.stack(
-                [
-                    lengths_with(tables, refs, v - pred) + weights[c] * (target[c, where] - v) ** 2
-                    for v in candidates
-                ]
-            )
-            best = np.choose(np.argmin(costs, axis=0), candidates)
+            costs = lengths_with(tables, refs, candidates - pred)  # the three at once
+            costs += weights[c] * (target[c, where] - candidates) ** 2
+            best = np.take_along_axis(candidates, np.argmin(costs, axis=0)[None], axis=0)[0]
             values[c, where] = best
             residual[c, where] = best - pred
         q = values.T.reshape(h, w, channels)
