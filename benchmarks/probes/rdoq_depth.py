@@ -7,6 +7,11 @@ BD-rate against JPEG 2000 (the references stored in benchmarks/results/rwnet_dev
 of the development images whose source starts with one of ``PREFIXES``, per group, with
 the baseline (factor 1) in the same run. Encoder only: the files decode as ever.
 
+Finding (benchmarks/results/rwnet_rdoq_depth.txt; 12 CR/DX and 2 CT dev images): the
+CR/DX mean +16.4 % becomes +17.4 % with depth 3 x0.5, +17.1 % with depth 4 x0.5 and
++16.7 % with depth 4 x2; CT -5.0 % -> -5.0 / -4.0 / -4.8 %. One weight for every depth
+stays: the loss on radiographs is not in what RDOQ keeps (see rwnet_bit_split.py).
+
 Usage: python benchmarks/probes/rdoq_depth.py DATA_FOLDER DEPTH FACTOR PREFIX[,PREFIX...]
 """
 
