@@ -220,18 +220,19 @@ def rwnet_default(
     bytes_slope = RWNET_BYTES_SLOPE
     if target.kind == "ratio":
         # The file's log size along the ladder is about the log of the encoder's quick
-        # estimate plus a constant of the image: on that scale a secant step from the
-        # first coding lands next to the answer (MR2: 2 codings instead of 4, where the
-        # ladder's mean growth per level is the guide).
-        # (the file's fixed part, the container and DICOM headers, added to each)
+        # estimate (plus the file's fixed part: container and DICOM headers) plus a
+        # constant of the image: on that scale a secant step from the first coding
+        # lands next to the answer (MR2: 2 codings instead of 4 with the ladder's mean
+        # growth per level as the guide).
         codec = get_codec("rwnet")
         empty = Encoded(b"", {"quality": levels[0]}, lossless=False)
         fixed = len(api.pack_encoded(source.with_true_bits(), "rwnet", empty))
 
         @functools.cache
-        def position(i: int) -> float:
+        def estimated(i: int) -> float:
             return math.log(fixed + codec.estimated_bytes(source, levels[i]))
 
+        position = estimated
         need = log_bytes_needed(original, target)
         first = next((i for i in range(len(levels)) if position(i) >= need), len(levels) - 1)
         bytes_slope = 1.0
