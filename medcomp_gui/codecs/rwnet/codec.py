@@ -379,7 +379,7 @@ class RWNetCodec:
     def _encode(self, image: MedicalImage, **given: Any) -> Encoded:
         """The payload at the asked quality level, or at the highest of the ``MAX_CUT``
         levels below it whose payload is smaller than the best lossless codestream of the
-        image (:func:`lossless_bytes`): the top of the ladder stops below lossless
+        image (:class:`LosslessBound`): the top of the ladder stops below lossless
         coding. When none of them is (a tiny image, or 8-bit values whose every level
         is finer than lossless needs), the asked level stays: cutting deeper would only
         lose quality (a lossless mode is the next step).
@@ -397,7 +397,7 @@ class RWNetCodec:
             payload, extra = self._encode_level(model, image, 0)
             return Encoded(payload, params, lossless=False, extra=extra)
         quick = estimated_bytes(model, image, asked, quarter=True)
-        cap = lossless_bytes(image)
+        bound = LosslessBound(image)
         coded: dict[int, tuple[bytes, dict]] = {}
 
         def code(level: int) -> int:
@@ -406,7 +406,7 @@ class RWNetCodec:
             return len(coded[level][0])
 
         lowest = max(asked - MAX_CUT, 0)
-        if quick < FAR_BELOW * cap and code(asked) < cap:  # the usual case: one coding
+        if quick < FAR_BELOW * bound.value and bound.under(code(asked)):  # usual: one coding
             level = asked
         else:
             estimates: dict[int, float] = {}
@@ -417,14 +417,16 @@ class RWNetCodec:
                 return estimates[level]
 
             level = asked
-            while level > lowest and SURELY_ABOVE * estimate(level) >= cap:
+            while level > lowest and bound.at_least(SURELY_ABOVE * estimate(level)):
                 level -= 1
-            while code(level) >= cap and level > lowest:  # the estimate was short
+            while not bound.under(code(level)) and level > lowest:  # the estimate was short
                 level -= 1
-            if code(level) < cap:  # then up while this image's own ratio leaves doubt
+            if bound.under(code(level)):  # then up while this image's own ratio leaves doubt
                 ratio = code(level) / estimate(level)
                 while level < asked and level + 1 not in coded:
-                    if ratio * estimate(level + 1) * DOUBT >= cap or code(level + 1) >= cap:
+                    if bound.at_least(ratio * estimate(level + 1) * DOUBT):
+                        break
+                    if not bound.under(code(level + 1)):
                         break
                     level += 1
             else:
@@ -507,26 +509,77 @@ def estimated_bytes(
     return total
 
 
+#: side of the centre crop on which JPEG 2000 and JPEG-LS are compared losslessly
+#: (:class:`LosslessBound`), and by how much JPEG 2000 must win there to be consulted
+PROBE_SIDE = 256
+PROBE_MARGIN = 0.9
+
+
 def lossless_bytes(image: MedicalImage) -> float:
     """Bytes of the best lossless coding of ``image`` by this installation's own lossless
-    codecs: the jpegls codec's (CharLS) and the jpeg2000 codec's (5/3); ``inf`` where
-    neither is available. Both, always: JPEG 2000 is usually within 10 % of JPEG-LS, but
-    not on ramps (nibabel's test pattern: 618 bytes against 9,557), and a bound taken from
-    one codec at some levels and from both at others made the ladder fall back
-    unevenly (quality 4 below quality 3)."""
+    codecs, JPEG-LS (CharLS) and JPEG 2000 (5/3); ``inf`` where neither is available."""
+    clipped = _as_coded(image)
+    return min(_lossless_size("jpegls", clipped), _lossless_size("jpeg2000", clipped))
+
+
+class LosslessBound:
+    """The best lossless coding's bytes of an image, as the stop below lossless asks for
+    it: is a payload of ``n`` bytes under it (:meth:`under`)? JPEG-LS (CharLS, fast) is
+    coded at once; JPEG 2000 (5/3, four times slower) only where it may decide the
+    answer: when it beats JPEG-LS by ``1 - PROBE_MARGIN`` or more on the image's centre
+    crop (ramps: nibabel's test pattern takes 618 bytes in JPEG 2000, 9,557 in JPEG-LS),
+    or when a payload comes within that margin of JPEG-LS. Every answer is then the
+    exact one wherever JPEG 2000 is not far smaller on the whole image than on its centre,
+    whatever the level asked: a bound taken from JPEG-LS alone at some levels and from
+    both at others made quality 4 give a worse image than quality 3."""
+
+    def __init__(self, image: MedicalImage) -> None:
+        self._image = _as_coded(image)
+        self.value = _lossless_size("jpegls", self._image)
+        self._exact = False
+        if self.value == float("inf") or _jpeg2000_may_win(self._image):
+            self._refine()
+
+    def under(self, n: float) -> bool:
+        return not self.at_least(n)
+
+    def at_least(self, n: float) -> bool:
+        """Whether ``n`` bytes are as many as the bound's or more."""
+        if not self._exact and n >= PROBE_MARGIN * self.value:
+            self._refine()
+        return n >= self.value
+
+    def _refine(self) -> None:
+        self.value = min(self.value, _lossless_size("jpeg2000", self._image))
+        self._exact = True
+
+
+def _as_coded(image: MedicalImage) -> MedicalImage:
+    """``image`` clipped to its BitsStored range, as RWNet codes it."""
+    values = np.clip(image.pixels, *image.stored_range).astype(image.pixels.dtype)
+    return MedicalImage(values, image.bits_stored)
+
+
+def _jpeg2000_may_win(image: MedicalImage) -> bool:
+    frame = image.frames[0]
+    top, left = (max((n - PROBE_SIDE) // 2, 0) for n in frame.shape)
+    crop = np.ascontiguousarray(frame[top : top + PROBE_SIDE, left : left + PROBE_SIDE])
+    part = MedicalImage(crop, image.bits_stored)
+    return _lossless_size("jpeg2000", part) < PROBE_MARGIN * _lossless_size("jpegls", part)
+
+
+def _lossless_size(codec_name: str, image: MedicalImage) -> float:
+    """Bytes of ``image`` coded losslessly by ``codec_name``; ``inf`` where that codec is
+    unavailable or refuses the image (it then sets no bound)."""
     from medcomp_gui.codecs import get_codec
 
-    values = np.clip(image.pixels, *image.stored_range).astype(image.pixels.dtype)
-    clipped = MedicalImage(values, image.bits_stored)  # as RWNet codes it
-    best = float("inf")
-    for name in ("jpegls", "jpeg2000"):
-        codec = get_codec(name)
-        if codec.availability() is None:
-            try:
-                best = min(best, float(len(codec.encode(clipped, lossless=True).payload)))
-            except CodecError:  # a codec that refuses this image sets no bound
-                continue
-    return best
+    codec = get_codec(codec_name)
+    if codec.availability() is not None:
+        return float("inf")
+    try:
+        return float(len(codec.encode(image, lossless=True).payload))
+    except CodecError:
+        return float("inf")
 
 
 def _padded(x: np.ndarray) -> np.ndarray:
