@@ -168,12 +168,7 @@ def group_bits(
             bins = channel_bins(by_channel, tables.neighbours, c, (h, w), where[c])
             key = classes[where[c]] * BINS + bins
         levels = np.asarray(candidates)  # every candidate level's tables at once
-        refs = (
-            tables.low[levels, :, c, :].reshape(levels.size, -1)[:, key],
-            tables.length[levels, :, c, :].reshape(levels.size, -1)[:, key],
-            tables.offset[levels, :, c, :].reshape(levels.size, -1)[:, key],
-        )
-        lengths = lengths_with(tables, refs, by_channel[c, where[c]][None, :])
+        lengths = lengths_with(tables, table_refs(tables, levels, c, key), by_channel[c, where[c]])
         for q, row in zip(levels.tolist(), lengths, strict=True):
             bits[q, groups[c]] += row.sum()
     return bits
@@ -186,12 +181,12 @@ ESCAPE_BITS = 32
 
 
 def table_refs(tables: Tables, level: int, channel: int, key: np.ndarray):
-    """(low, length, offset) of the table of each (class, bin) ``key`` of ``channel``."""
+    """(low, length, offset) of the table of each (class, bin) ``key`` of ``channel``;
+    ``level`` an int, or an array of levels (then one row per level)."""
     index = (level, slice(None), channel, slice(None))
-    return (
-        tables.low[index].reshape(-1)[key],
-        tables.length[index].reshape(-1)[key],
-        tables.offset[index].reshape(-1)[key],
+    shape = (-1,) if np.ndim(level) == 0 else (np.size(level), -1)
+    return tuple(
+        a[index].reshape(shape)[..., key] for a in (tables.low, tables.length, tables.offset)
     )
 
 
