@@ -220,25 +220,37 @@ def _window(
     while pending or in_flight:
         while pending and len(in_flight) < limit and not stopped():
             task = pending.pop()
-            in_flight[executor.submit(run_task, task)] = task
+            try:
+                future = executor.submit(run_task, task)
+            except cf.process.BrokenProcessPool:  # a worker died since the last wait
+                pending.append(task)  # never started: the next pool takes it
+                yield from _settle(in_flight)
+                raise
+            in_flight[future] = task
         if not in_flight:
             return
         done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
-        broken = False
-        for future in done:
-            task = in_flight.pop(future)
-            try:
-                yield task, future.result()
-            except cf.process.BrokenProcessPool:
-                broken = True
-                yield task, _worker_died(task)
-            except Exception as exc:  # the executor itself failed this task
-                yield task, _worker_died(task, f"{type(exc).__name__}")
-        if broken:
-            for future, task in list(in_flight.items()):
-                in_flight.pop(future)
-                yield task, _worker_died(task)
+        broken = cf.process.BrokenProcessPool
+        if any(not f.cancelled() and isinstance(f.exception(), broken) for f in done):
+            yield from _settle(in_flight)  # the finished, and the rest held by the dead pool
             raise cf.process.BrokenProcessPool("a worker process died")
+        yield from _settle({f: in_flight.pop(f) for f in done})
+
+
+def _settle(futures: dict[cf.Future[Outcome], Task]) -> Iterator[tuple[Task, Outcome]]:
+    """Each (task, outcome) of ``futures`` (emptied): its result where it has one, else
+    a failed row saying why (the worker died, or the executor failed it)."""
+    for future, task in list(futures.items()):
+        futures.pop(future)
+        if not future.done():  # held by a pool that is broken: it will not end
+            yield task, _worker_died(task)
+            continue
+        try:
+            yield task, future.result()
+        except cf.process.BrokenProcessPool:
+            yield task, _worker_died(task)
+        except Exception as exc:  # the executor itself failed this task
+            yield task, _worker_died(task, f"{type(exc).__name__}")
 
 
 def _worker_died(task: Task, why: str = "") -> Outcome:

@@ -150,6 +150,51 @@ def test_a_worker_killed_mid_file_fails_only_its_files(tmp_path):
     assert not [p for p in (tmp_path / "out").rglob("*") if p.name.endswith(".part")]
 
 
+def test_a_pool_found_broken_at_submit_loses_no_file():
+    """A worker dies between two waits: the next submit raises BrokenProcessPool. The
+    file that finished still gives its row, the one the dead worker held fails with the
+    reason, and the one never submitted goes back for the next pool (it was lost, and
+    with it a row of the report: CI saw 6 rows of 8 once)."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+    from types import SimpleNamespace
+
+    from medcomp_gui.batch import run as batch_run
+    from medcomp_gui.batch.report import Row
+    from medcomp_gui.batch.task import Outcome
+
+    tasks = [
+        SimpleNamespace(source=f"IM{i}", settings=SimpleNamespace(codec="jpeg2000"))
+        for i in range(4)
+    ]
+
+    class DyingPool:
+        def __init__(self) -> None:
+            self.futures: list[cf.Future] = []
+
+        def submit(self, fn, task):
+            if len(self.futures) == 2:  # the worker died after the first file ended
+                raise BrokenProcessPool("a child process terminated abruptly")
+            future = cf.Future()
+            self.futures.append(future)
+            if task.source == "IM0":
+                future.set_result(Outcome(Row(source="IM0", status="ok"), "fingerprint"))
+            return future
+
+    pending = list(reversed(tasks))
+    seen = []
+    window = batch_run._window(DyingPool(), 1, pending, lambda: False)
+    try:
+        for task, outcome in window:
+            seen.append((task.source, outcome.row.status))
+    except BrokenProcessPool:
+        pass
+    else:
+        raise AssertionError("the broken pool was not reported")
+    assert seen == [("IM0", "ok"), ("IM1", "failed")]
+    assert [t.source for t in reversed(pending)] == ["IM2", "IM3"]
+
+
 def test_workers_that_cannot_start_stop_the_batch_with_a_message(tmp_path):
     """A program read from standard input cannot be re-imported by "spawn" workers (as a
     badly frozen app could not start them): the batch stops with one clear message after
