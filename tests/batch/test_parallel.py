@@ -145,7 +145,10 @@ def test_a_worker_killed_mid_file_fails_only_its_files(tmp_path):
     statuses = [r.status for r in result.rows]
     assert len(statuses) == 8 and "ok" in statuses
     died = [r for r in result.rows if "worker process died" in r.reason]
-    assert 1 <= len(died) <= 2  # the file running and the one waiting for that worker
+    # the file running and the one waiting for that worker; none when the kill fell
+    # between two files (the next submit finds the pool broken and the file goes to a
+    # new pool: test_a_pool_found_broken_at_submit_loses_no_file)
+    assert len(died) <= 2
     assert statuses.count("ok") == 8 - len(died)
     assert not [p for p in (tmp_path / "out").rglob("*") if p.name.endswith(".part")]
 
