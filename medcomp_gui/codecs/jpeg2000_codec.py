@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,11 @@ from medcomp_gui.imaging.image import MedicalImage
 _PSNR_TRIES = 8
 #: pylibjpeg-openjpeg's fixed 6 resolution levels need 2**5 pixels a side.
 _MIN_SIDE = 32
+#: OpenJPEG's encoder through pylibjpeg-openjpeg (ours and pydicom's) crashes the process
+#: when two threads encode at once (a segfault in two threads of ``encode_array`` on
+#: 256 x 256 frames, 2026-12-03; decoding concurrently is safe): one encode at a time
+#: per process. The viewer's in-process workers and RWNet's lossless coding share it.
+_ENCODER = threading.Lock()
 
 
 def lossy_mode(params: dict[str, Any]) -> str:
@@ -90,21 +96,26 @@ class JPEG2000Codec:
             )
         mode = lossy_mode(params)
         if mode == "lossless":
-            ds = pydicom_compressed(image, JPEG2000Lossless)
+            ds = _pydicom_compressed(image, JPEG2000Lossless)
             return DicomEncoded(ds, {"lossless": True}, lossless=True)
         if mode == "ratio":
             return DicomEncoded(
-                pydicom_compressed(image, JPEG2000, j2k_cr=[params["ratio"]]), params, False
+                _pydicom_compressed(image, JPEG2000, j2k_cr=[params["ratio"]]), params, False
             )
         aim = params["psnr"]
         for _ in range(_PSNR_TRIES):
-            ds = pydicom_compressed(image, JPEG2000, j2k_psnr=[aim])
+            ds = _pydicom_compressed(image, JPEG2000, j2k_psnr=[aim])
             achieved = metrics.psnr(image.pixels, ds.pixel_array, image.bits_stored)
             if achieved >= params["psnr"]:
                 return DicomEncoded(ds, params, lossless=False)
             aim += max(params["psnr"] - achieved, 0.02) + 0.02
-        ds = pydicom_compressed(image, JPEG2000Lossless)
+        ds = _pydicom_compressed(image, JPEG2000Lossless)
         return DicomEncoded(ds, {"lossless": True}, lossless=True)
+
+
+def _pydicom_compressed(image: MedicalImage, syntax: Any, **options: Any) -> Any:
+    with _ENCODER:
+        return pydicom_compressed(image, syntax, **options)
 
 
 def _encode(frame: np.ndarray, bits_stored: int, **options: Any) -> bytes:
@@ -113,7 +124,11 @@ def _encode(frame: np.ndarray, bits_stored: int, **options: Any) -> bytes:
     if min(frame.shape) < _MIN_SIDE:
         return _encode_small(frame, bits_stored, **options)
     try:
-        return bytes(encode_array(np.ascontiguousarray(frame), bits_stored=bits_stored, **options))
+        with _ENCODER:
+            codestream = encode_array(
+                np.ascontiguousarray(frame), bits_stored=bits_stored, **options
+            )
+        return bytes(codestream)
     except (RuntimeError, ValueError) as exc:
         raise CodecError(f"OpenJPEG refused the image: {exc}") from exc
 

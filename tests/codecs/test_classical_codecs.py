@@ -169,3 +169,34 @@ def test_every_written_dcm_reads_with_plain_pydicom(reference, tmp_path):
         api.encode_file(image, out, name, **params)
         ds = pydicom.dcmread(io.BytesIO(out.read_bytes()))
         assert ds.pixel_array.shape == image.pixels.shape
+
+
+def test_jpeg2000_encodes_from_two_threads_at_once():
+    """OpenJPEG's encoder through pylibjpeg-openjpeg crashes the process when two
+    threads encode at once (the viewer's in-process workers did: the RWNet pane's
+    lossless coding beside the best-codec search). Run in a child process, so that a
+    crash is this test's failure and not the end of the test run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, numpy as np\n"
+        "from medcomp_gui import api\n"
+        "from medcomp_gui.imaging.image import MedicalImage\n"
+        "rng = np.random.default_rng(0)\n"
+        "image = MedicalImage(rng.integers(0, 4096, (256, 256)).astype(np.uint16), 12)\n"
+        "bad = []\n"
+        "def work(params):\n"
+        "    for _ in range(40):\n"
+        "        out = api.decompress(api.compress(image, 'jpeg2000', **params)).pixels\n"
+        "        if params.get('lossless') and not np.array_equal(out, image.pixels):\n"
+        "            bad.append(params)\n"
+        "runs = [threading.Thread(target=work, args=(p,))\n"
+        "        for p in ({'lossless': True}, {'lossless': True}, {'psnr': 50.0})]\n"
+        "[t.start() for t in runs]\n"
+        "[t.join() for t in runs]\n"
+        "assert not bad, bad\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
