@@ -93,6 +93,8 @@ def comparison_table(res: dict) -> list[str]:
     for r in res["rwnet"]:
         j2k = reference.bpp_at(res["jpeg2000"], r["psnr"])
         cmp = "outside the sweep | -" if j2k is None else f"{j2k:.3f} | {r['bpp'] / j2k:.2f}"
+        if r.get("lossless"):
+            cmp = "lossless (the best lossless codestream was smaller) | -"
         lines.append(
             f"| {r['param']} | {r['bpp']:.3f} | {r['psnr']:.2f} | {cmp} "
             f"| {r['encode_s']:.2f} | {r['decode_s']:.2f} |"
@@ -178,7 +180,8 @@ def main() -> int:
             **refs,
         }
         result["bd"] = {
-            c: reference.bd(refs["jpeg2000"], result[c]) for c in ("rwnet", "htj2k", "jpegxl")
+            c: reference.bd(refs["jpeg2000"], result[c], refs["lossless_bytes"])
+            for c in ("rwnet", "htj2k", "jpegxl")
         }
         results.append(result)
         plot(result, out)

@@ -17,7 +17,9 @@ bpp = bytes * 8 / pixels; PSNR over stored values with peak ``2**BitsStored - 1`
 (``medcomp_gui.metrics.psnr``; a multi-frame image: over all frames together).
 BD-rate (``metrics.bd_rate``) over the PSNR range both curves cover, with each curve
 cut to that range plus its nearest point on either side (so a cubic is fitted where
-it is integrated, not through near-lossless points far outside it).
+it is integrated, not through near-lossless points far outside it). Where RWNet codes
+losslessly (a level that would cost more than lossless coding), :func:`bd_with_lossless`
+counts its lossless files and lets JPEG 2000 use the same lossless codestreams.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from medcomp_gui import api, metrics
+from medcomp_gui import api, container, metrics
 from medcomp_gui.imaging.image import MedicalImage
 
 #: PSNR targets of the JPEG 2000 sweep (dB), as in the issue's measurement
@@ -213,6 +215,7 @@ def mcz_curve(image: MedicalImage, codec: str = "rwnet", **sweep) -> list[Point]
                 "psnr": metrics.psnr(image.pixels, decoded.pixels, image.bits_stored),
                 "encode_s": encoded - start,
                 "decode_s": done - encoded,
+                "lossless": container.unpack(data).lossless,
             }
         )
     return points
@@ -227,9 +230,17 @@ def _cut(points: list[Point], low: float, high: float) -> list[Point]:
     return pts[max(inside[0] - 1, 0) : inside[-1] + 2]
 
 
-def bd(anchor: list[Point], test: list[Point]) -> float | None:
+def bd(
+    anchor: list[Point], test: list[Point], anchor_lossless: dict[str, int] | None = None
+) -> float | None:
     """BD-rate (%) of ``test`` against ``anchor`` over their common PSNR range; None when
-    they do not share enough of it."""
+    they do not share enough of it.
+
+    Where ``test`` has files marked lossless (RWNet's lossless coding, at the levels that
+    would cost more), :func:`bd_with_lossless` counts them; otherwise (and for every
+    curve measured before RWNet had it) the cubic fit of the lossy points, as always."""
+    if any(p.get("lossless") for p in test):
+        return bd_with_lossless(anchor, test, anchor_lossless or {})
     a = [p for p in anchor if np.isfinite(p["psnr"])]
     t = [p for p in test if np.isfinite(p["psnr"])]
     if not a or not t:
@@ -246,6 +257,61 @@ def bd(anchor: list[Point], test: list[Point]) -> float | None:
         )
     except ValueError:
         return None
+
+
+#: the lossless codestreams RWNet's lossless coding chooses from, which the anchor may
+#: use as well in :func:`bd_with_lossless`
+LOSSLESS_FALLBACKS = ("jpeg2000", "jpegls")
+
+
+def bd_with_lossless(
+    anchor: list[Point], test: list[Point], anchor_lossless: dict[str, int]
+) -> float | None:
+    """BD-rate (%) where ``test`` has lossless files: a lossless file reaches every PSNR,
+    so each curve's rate at a PSNR is the smaller of its lossy curve's (the cubic fit of
+    its lossy points as in :func:`bd`, log-linear where fewer than 4 are in the range;
+    none outside them) and its lossless file's. The anchor may use the same lossless
+    codestreams (``LOSSLESS_FALLBACKS`` of ``anchor_lossless``, bare) or the test's own
+    lossless file, whichever is smaller: RWNet gains nothing here from coding losslessly
+    with another codec. The range: from the higher of the two lowest lossy PSNRs to the
+    anchor's highest (a lossless file covers everything above its lossy points).
+    Integrated numerically (trapezoids on 4,001 PSNRs)."""
+    a = [p for p in anchor if np.isfinite(p["psnr"])]
+    t = [p for p in test if np.isfinite(p["psnr"]) and not p.get("lossless")]
+    if not a:
+        return None
+    per_byte = a[0]["bpp"] / a[0]["bytes"]
+    t_cap = min(p["bpp"] for p in test if p.get("lossless"))
+    fallbacks = [anchor_lossless[k] * per_byte for k in LOSSLESS_FALLBACKS if k in anchor_lossless]
+    a_cap = min([t_cap, *fallbacks])
+    low = max(min(p["psnr"] for p in a), min((p["psnr"] for p in t), default=-np.inf))
+    high = max(p["psnr"] for p in a)
+    if not high > low:
+        return None
+    grid = np.linspace(low, high, 4001)
+    log_rates = []
+    for points, cap in ((a, a_cap), (t, t_cap)):
+        lossy = _lossy_log_rate(_cut(points, low, high), grid)
+        log_rates.append(np.minimum(lossy, np.log(cap)))
+    if not np.all(np.isfinite(log_rates[0])):
+        return None
+    mean = np.trapezoid(log_rates[1] - log_rates[0], grid) / (high - low)
+    return float((np.exp(mean) - 1.0) * 100.0)
+
+
+def _lossy_log_rate(points: list[Point], grid: np.ndarray) -> np.ndarray:
+    """log bpp of a lossy curve at each PSNR of ``grid``; ``inf`` outside its points."""
+    out = np.full(grid.shape, np.inf)
+    quality = np.array([p["psnr"] for p in points])
+    if len(np.unique(quality)) < 2:
+        return out
+    log_rate = np.log([p["bpp"] for p in points])
+    inside = (grid >= quality.min()) & (grid <= quality.max())
+    if len(np.unique(quality)) >= 4:
+        out[inside] = np.polyval(np.polyfit(quality, log_rate, 3), grid[inside])
+    else:
+        out[inside] = np.interp(grid[inside], quality, log_rate)
+    return out
 
 
 def bpp_at(curve: list[Point], psnr: float) -> float | None:

@@ -132,7 +132,11 @@ def main() -> int:
         }
         print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
     columns = {
-        n: {k: reference.bd(refs[k]["jpeg2000"], curves[n][k]) for k in images} for n in names
+        n: {
+            k: reference.bd(refs[k]["jpeg2000"], curves[n][k], refs[k]["lossless_bytes"])
+            for k in images
+        }
+        for n in names
     }
     if args.others:
         for codec in ("htj2k", "jpegxl"):

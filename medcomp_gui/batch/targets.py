@@ -39,7 +39,7 @@ class Knob:
 
 
 KNOBS: dict[str, Knob] = {
-    "rwnet": Knob("quality", 1, 11, True, True),
+    "rwnet": Knob("quality", 1, 11, True, True, {"lossless": True}, ("lossless",)),
     "svd": Knob("rank", 1, 4096, True, True),
     "jpeg2000": Knob("psnr", 20.0, 120.0, False, True, {"lossless": True}, ("ratio", "lossless")),
     "htj2k": Knob("psnr", 20.0, 120.0, False, True, {"lossless": True}, ("lossless",)),

@@ -207,7 +207,15 @@ def codec_status() -> dict[str, str | None]:
 def rwnet_measure(source: MedicalImage, original: MedicalImage, quality: Any) -> Measured:
     params = {} if quality is None else {"quality": quality}
     data = api.compress(source, "rwnet", **params)
-    return measure_bytes(original, data, f"quality {quality}")
+    return measure_bytes(original, data, rwnet_settings(quality, data))
+
+
+def rwnet_settings(quality: Any, data: bytes) -> str:
+    """The pane's words for an RWNet file: its quality, and where the level would have
+    cost more than lossless coding, that the file is lossless instead."""
+    if container.unpack(data).lossless:
+        return f"quality {quality} (lossless: smaller than the lossy file)"
+    return f"quality {quality}"
 
 
 def anlm_filter(image: MedicalImage, strength: float) -> tuple[MedicalImage, str]:

@@ -28,7 +28,13 @@ from typing import Any
 from medcomp_gui import api, metrics
 from medcomp_gui.codecs import get_codec
 from medcomp_gui.codecs.base import Encoded
-from medcomp_gui.gui.compute import Measured, SVDSession, image_guideline, measure_bytes
+from medcomp_gui.gui.compute import (
+    Measured,
+    SVDSession,
+    image_guideline,
+    measure_bytes,
+    rwnet_settings,
+)
 from medcomp_gui.imaging.image import MedicalImage
 
 #: The quality target where the guideline names no ratio (dB, peak 2**bits_stored - 1).
@@ -153,7 +159,7 @@ def default_on_ladder(
     target: Target,
     n: int,
     encode: Callable[[int], bytes],
-    settings: Callable[[int], str],
+    settings: Callable[[int, bytes], str],
     start: int,
     *,
     position: Callable[[int], float] = float,
@@ -161,7 +167,8 @@ def default_on_ladder(
     psnr_slope: float,
 ) -> Measured:
     """The file of the first of ``n`` settings (``encode(i)`` gives setting ``i``'s
-    .mcz bytes, growing with ``i``) that meets ``target``, measured against
+    .mcz bytes, growing with ``i``; ``settings(i, bytes)`` its words in the pane) that
+    meets ``target``, measured against
     ``original``: the highest compression within the guideline, or reaching the PSNR."""
     files: dict[int, bytes] = {}
 
@@ -183,7 +190,7 @@ def default_on_ladder(
             return min(metrics.psnr(original.pixels, decoded, original.bits_stored), 1e9)
 
     i = smallest_meeting(n, score, need, start, position=position, slope=slope)
-    return measure_bytes(original, data(i), settings(i))
+    return measure_bytes(original, data(i), settings(i, data(i)))
 
 
 def svd_default(
@@ -196,7 +203,7 @@ def svd_default(
         target,
         session.max_rank,
         lambda i: session.file_bytes(i + 1),
-        lambda i: f"rank {i + 1}",
+        lambda i, _: f"rank {i + 1}",
         start_rank - 1,
         position=_log_rank,
         bytes_slope=SVD_BYTES_SLOPE,
@@ -241,7 +248,7 @@ def rwnet_default(
         target,
         len(levels),
         lambda i: api.compress(source, "rwnet", quality=levels[i]),
-        lambda i: f"quality {levels[i]}",
+        lambda i, data: rwnet_settings(levels[i], data),
         first,
         position=position,
         bytes_slope=bytes_slope,
@@ -306,7 +313,7 @@ def codec_default(
         target,
         n,
         lambda i: api.compress(source, codec, **{ladder.param: ladder.values[i]}),
-        lambda i: f"{ladder.param} {ladder.values[i]:g}",
+        lambda i, _: f"{ladder.param} {ladder.values[i]:g}",
         n // 3,
         position=(lambda i: ladder.values[i]) if ladder.by_value else float,
         bytes_slope=ladder.bytes_slope,

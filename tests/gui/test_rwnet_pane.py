@@ -86,3 +86,19 @@ def test_failing_rwnet_shows_not_available_and_the_rest_works(
     assert pane.state == "error"
     assert "not available: graph construction failed" in pane.caption.text()
     assert window.panes["svd"].state == "ready"
+
+
+def test_a_level_that_would_cost_more_than_lossless_is_shown_as_lossless() -> None:
+    """nibabel's sawtooth pattern: quality 6 would cost about 10x its lossless coding,
+    so the file is lossless; the pane's words say so and its figures are those of an
+    identical image (quality 1 stays lossy)."""
+    from medcomp_gui.imaging.image import MedicalImage
+
+    rows, cols = np.mgrid[0:256, 0:256]
+    image = MedicalImage(((256 * rows + cols) % 4096).astype(np.uint16), 12)
+    measured = compute.rwnet_measure(image, image, 6)
+    assert measured.settings == "quality 6 (lossless: smaller than the lossy file)"
+    assert measured.quality.psnr == np.inf and measured.params["lossless"] is True
+    np.testing.assert_array_equal(measured.pixels, image.pixels)
+    low = compute.rwnet_measure(image, image, 1)
+    assert low.settings == "quality 1" and np.isfinite(low.quality.psnr)

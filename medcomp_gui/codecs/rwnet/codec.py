@@ -1,4 +1,5 @@
-"""RWNet as a registered codec (``get_codec("rwnet")``): quality levels 1..N, lossy.
+"""RWNet as a registered codec (``get_codec("rwnet")``): quality levels 1..N, lossy, and
+lossless where a level would cost more than lossless coding (or ``lossless`` is asked).
 
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
@@ -23,7 +24,13 @@ information, was only ever written with the model rwnet-v2; version 2, without
 background masks, only with rwnet-v3; version 3, with fixed-size fields, only with
 rwnet-v4: none decodes with this model.)
 
-``Encoded.extra``: ``model_id``, ``model_hash`` (its first ``HASH_DIGITS``),
+Lossless payload (version 5: the best of this installation's JPEG-LS and JPEG 2000 5/3
+codings of the image, where the asked level's payload would be no smaller, or where
+``lossless`` is asked; it decodes without the model)::
+
+    b"RWN" u8 5 | u8 quality asked | u8 codec (0: JPEG-LS, 1: JPEG 2000) | its payload
+
+``Encoded.extra`` (lossy payloads): ``model_id``, ``model_hash`` (its first ``HASH_DIGITS``),
 ``normalisation`` (per frame ``low`` and ``high``, in unsigned stored units:
 ``x = (v - low) / (high - low) - 0.5``).
 """
@@ -64,17 +71,10 @@ _HEAD = struct.Struct("<3sBB")  # magic, version, quality; then varints (module 
 OFFSETS = 8
 OFFSET_UNIT = 128
 STRIDE = 16
-#: how many levels below the asked one the encoder may go to stay under lossless coding
-MAX_CUT = 3
-#: the lossless stop's estimates (:func:`estimated_bytes`, which exceed the coded bytes:
-#: by 5-7 % at MR2's top levels, by up to 45 % at low levels or with a background mask):
-#: a level whose quarter-latent estimate is under FAR_BELOW of the bound is coded as
-#: asked; one whose estimate times SURELY_ABOVE still reaches the bound is passed over
-#: uncoded; the level above a coded one is coded where its estimate scaled by the coded
-#: one's ratio, times DOUBT, stays under the bound
-FAR_BELOW = 0.5
-SURELY_ABOVE = 0.85
-DOUBT = 0.95
+#: the payload version of a frame set coded losslessly (the quality level would have cost
+#: more, or ``lossless`` was asked), and its codecs, by the index its byte gives
+LOSSLESS_VERSION = 5
+_LOSSLESS_CODECS = ("jpegls", "jpeg2000")
 #: hex digits of the model hash a payload records (48 bits tell models apart; files of
 #: earlier versions hold all 64, which still match)
 HASH_DIGITS = 12
@@ -319,7 +319,15 @@ class RWNetCodec:
     #: no defined term exists (PS3.3 C.7.6.1.1.5.1 lets Defined Terms be extended)
     dicom_method = "MEDCOMP_RWNET"
     qualities = tuple(range(1, LEVELS + 1))
-    params = (ParamSpec("quality", int, 1, LEVELS, 4, help=f"1 (smallest) .. {LEVELS} (best)"),)
+    params = (
+        ParamSpec("quality", int, 1, LEVELS, 4, help=f"1 (smallest) .. {LEVELS} (best)"),
+        ParamSpec(
+            "lossless",
+            bool,
+            help="the best of JPEG-LS and JPEG 2000 5/3 inside the RWNet file (also used "
+            "where a quality level would cost more)",
+        ),
+    )
 
     def __init__(self, model_dir: str | Path | None = None) -> None:
         self.model_dir = Path(model_dir) if model_dir else None
@@ -354,8 +362,7 @@ class RWNetCodec:
         return load_model(self.model_dir)
 
     def is_lossless(self, params: dict[str, Any]) -> bool:
-        resolve_params(self, params)
-        return False
+        return bool(resolve_params(self, params).get("lossless"))
 
     def estimated_bytes(self, image: MedicalImage, quality: int) -> float:
         """A quick, rough figure for the payload of ``image`` at ``quality`` (more than
@@ -377,63 +384,29 @@ class RWNetCodec:
             return self._decode(payload, info)
 
     def _encode(self, image: MedicalImage, **given: Any) -> Encoded:
-        """The payload at the asked quality level, or at the highest of the ``MAX_CUT``
-        levels below it whose payload is smaller than the best lossless codestream of the
-        image (:class:`LosslessBound`): the top of the ladder stops below lossless
-        coding. When none of them is (a tiny image, or 8-bit values whose every level
-        is finer than lossless needs), the asked level stays: cutting deeper would only
-        lose quality (a lossless mode is the next step).
-
-        Coding a level is most of the time, so the levels are picked on estimates
-        (:func:`estimated_bytes`) and coded once where the estimates are clear: a level
-        whose estimate is far below the bound is coded as asked; near the bound the
-        encoder walks down the estimates, codes the first level that may be under it,
-        and codes the level above that only where this image's own ratio of coded to
-        estimated bytes leaves it in doubt."""
+        """The payload at the asked quality level; or, where that would be no smaller
+        than the best lossless coding of the image (:class:`LosslessBound`), or where
+        ``lossless`` is asked, that lossless coding (:func:`_lossless_payload`): no level
+        costs more than lossless coding, and a level that would gets a perfect image
+        for fewer bytes. The levels below stay lossy: the ladder is the lossy levels up
+        to where lossless coding is cheaper, then lossless, and a higher quality never
+        gives a worse image (the payload grows with the level)."""
         params = resolve_params(self, given)
-        model = self._model()
-        asked = params["quality"] - 1
-        if asked == 0:
-            payload, extra = self._encode_level(model, image, 0)
-            return Encoded(payload, params, lossless=False, extra=extra)
-        quick = estimated_bytes(model, image, asked, quarter=True)
         bound = LosslessBound(image)
-        coded: dict[int, tuple[bytes, dict]] = {}
+        if params.get("lossless"):
+            return self._lossless(bound, params)
+        payload, extra = self._encode_level(self._model(), image, params["quality"] - 1)
+        if bound.under(len(payload)):
+            return Encoded(payload, params, lossless=False, extra=extra)
+        return self._lossless(bound, params)
 
-        def code(level: int) -> int:
-            if level not in coded:
-                coded[level] = self._encode_level(model, image, level)
-            return len(coded[level][0])
-
-        lowest = max(asked - MAX_CUT, 0)
-        if quick < FAR_BELOW * bound.value and bound.under(code(asked)):  # usual: one coding
-            level = asked
-        else:
-            estimates: dict[int, float] = {}
-
-            def estimate(level: int) -> float:
-                if level not in estimates:
-                    estimates[level] = estimated_bytes(model, image, level)
-                return estimates[level]
-
-            level = asked
-            while level > lowest and bound.at_least(SURELY_ABOVE * estimate(level)):
-                level -= 1
-            while not bound.under(code(level)) and level > lowest:  # the estimate was short
-                level -= 1
-            if bound.under(code(level)):  # then up while this image's own ratio leaves doubt
-                ratio = code(level) / estimate(level)
-                while level < asked and level + 1 not in coded:
-                    if bound.at_least(ratio * estimate(level + 1) * DOUBT):
-                        break
-                    if not bound.under(code(level + 1)):
-                        break
-                    level += 1
-            else:
-                level = asked  # no level under the bound: the asked one stays
-        payload, extra = coded[level] if level in coded else self._encode_level(model, image, level)
-        params["quality"] = level + 1
-        return Encoded(payload, params, lossless=False, extra=extra)
+    def _lossless(self, bound: LosslessBound, params: dict[str, Any]) -> Encoded:
+        name, inner = bound.best()
+        if inner is None:
+            raise CodecError("no lossless codec of this installation takes this image")
+        head = _HEAD.pack(MAGIC, LOSSLESS_VERSION, params["quality"])
+        payload = head + bytes([_LOSSLESS_CODECS.index(name)]) + inner
+        return Encoded(payload, {**params, "lossless": True}, lossless=True)
 
     def _encode_level(
         self, model: LoadedModel, image: MedicalImage, level: int
@@ -458,6 +431,10 @@ class RWNetCodec:
         return payload, extra
 
     def _decode(self, payload: bytes, info: PayloadInfo) -> np.ndarray:
+        if payload[3:4] == bytes([LOSSLESS_VERSION]) and payload[:3] == MAGIC:
+            return _decode_lossless(payload, info)
+        if info.params.get("lossless"):
+            raise CodecError("RWNet payload is lossy, the header says lossless")
         model = self._model()
         _check_model(info.extra, model)
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
@@ -477,6 +454,22 @@ class RWNetCodec:
             frames.append(from_unsigned(values, info.dtype, info.bits_stored))
         out = np.stack(frames)
         return out if len(info.shape) == 3 else out[0]
+
+
+def _decode_lossless(payload: bytes, info: PayloadInfo) -> np.ndarray:
+    """The frames of a lossless payload (no model needed): ``b"RWN" u8 5 | u8 quality
+    asked | u8 codec (0 JPEG-LS, 1 JPEG 2000) | that codec's payload``."""
+    from medcomp_gui.codecs import get_codec
+
+    if len(payload) < _HEAD.size + 1 or payload[_HEAD.size] >= len(_LOSSLESS_CODECS):
+        raise CodecError("RWNet lossless payload damaged")
+    if not info.params.get("lossless"):
+        raise CodecError("RWNet payload is lossless, the header says lossy")
+    inner = get_codec(_LOSSLESS_CODECS[payload[_HEAD.size]])
+    if (missing := inner.availability()) is not None:
+        raise CodecUnavailableError(missing)
+    plain = PayloadInfo(info.shape, info.dtype, info.bits_stored, {"lossless": True}, {})
+    return inner.decode(payload[_HEAD.size + 1 :], plain)
 
 
 def _normalised(frame: np.ndarray, image: MedicalImage):
@@ -519,23 +512,24 @@ def lossless_bytes(image: MedicalImage) -> float:
     """Bytes of the best lossless coding of ``image`` by this installation's own lossless
     codecs, JPEG-LS (CharLS) and JPEG 2000 (5/3); ``inf`` where neither is available."""
     clipped = _as_coded(image)
-    return min(_lossless_size("jpegls", clipped), _lossless_size("jpeg2000", clipped))
+    return min(_size(_lossless_payload(name, clipped)) for name in _LOSSLESS_CODECS)
 
 
 class LosslessBound:
-    """The best lossless coding's bytes of an image, as the stop below lossless asks for
-    it: is a payload of ``n`` bytes under it (:meth:`under`)? JPEG-LS (CharLS, fast) is
-    coded at once; JPEG 2000 (5/3, four times slower) only where it may decide the
-    answer: when it beats JPEG-LS by ``1 - PROBE_MARGIN`` or more on the image's centre
-    crop (ramps: nibabel's test pattern takes 618 bytes in JPEG 2000, 9,557 in JPEG-LS),
-    or when a payload comes within that margin of JPEG-LS. Every answer is then the
-    exact one wherever JPEG 2000 is not far smaller on the whole image than on its centre,
+    """The best lossless coding of an image (:meth:`best`), and whether a payload of
+    ``n`` bytes is under its size (:meth:`under`). JPEG-LS (CharLS, fast) is coded at
+    once; JPEG 2000 (5/3, four times slower) only where it may decide the answer: when
+    it beats JPEG-LS by ``1 - PROBE_MARGIN`` or more on the image's centre crop (ramps:
+    nibabel's test pattern takes 618 bytes in JPEG 2000, 9,557 in JPEG-LS), or when a
+    payload comes within that margin of JPEG-LS. Every answer is then the exact one
+    wherever JPEG 2000 is not far smaller on the whole image than on its centre,
     whatever the level asked: a bound taken from JPEG-LS alone at some levels and from
     both at others made quality 4 give a worse image than quality 3."""
 
     def __init__(self, image: MedicalImage) -> None:
         self._image = _as_coded(image)
-        self.value = _lossless_size("jpegls", self._image)
+        self._payloads = {"jpegls": _lossless_payload("jpegls", self._image)}
+        self.value = _size(self._payloads["jpegls"])
         self._exact = False
         if self.value == float("inf") or _jpeg2000_may_win(self._image):
             self._refine()
@@ -549,9 +543,18 @@ class LosslessBound:
             self._refine()
         return n >= self.value
 
+    def best(self) -> tuple[str, bytes | None]:
+        """(codec name, payload) of the smallest lossless coding (JPEG 2000 coded too
+        where it was not yet); ``None`` where no lossless codec takes the image."""
+        self._refine()
+        name = min(self._payloads, key=lambda k: (_size(self._payloads[k]), k))
+        return name, self._payloads[name]
+
     def _refine(self) -> None:
-        self.value = min(self.value, _lossless_size("jpeg2000", self._image))
-        self._exact = True
+        if not self._exact:
+            self._payloads["jpeg2000"] = _lossless_payload("jpeg2000", self._image)
+            self.value = min(self.value, _size(self._payloads["jpeg2000"]))
+            self._exact = True
 
 
 def _as_coded(image: MedicalImage) -> MedicalImage:
@@ -565,21 +568,27 @@ def _jpeg2000_may_win(image: MedicalImage) -> bool:
     top, left = (max((n - PROBE_SIDE) // 2, 0) for n in frame.shape)
     crop = np.ascontiguousarray(frame[top : top + PROBE_SIDE, left : left + PROBE_SIDE])
     part = MedicalImage(crop, image.bits_stored)
-    return _lossless_size("jpeg2000", part) < PROBE_MARGIN * _lossless_size("jpegls", part)
+    return _size(_lossless_payload("jpeg2000", part)) < PROBE_MARGIN * _size(
+        _lossless_payload("jpegls", part)
+    )
 
 
-def _lossless_size(codec_name: str, image: MedicalImage) -> float:
-    """Bytes of ``image`` coded losslessly by ``codec_name``; ``inf`` where that codec is
-    unavailable or refuses the image (it then sets no bound)."""
+def _lossless_payload(codec_name: str, image: MedicalImage) -> bytes | None:
+    """``image`` coded losslessly by ``codec_name`` (its payload); ``None`` where that
+    codec is unavailable or refuses the image (it then sets no bound)."""
     from medcomp_gui.codecs import get_codec
 
     codec = get_codec(codec_name)
     if codec.availability() is not None:
-        return float("inf")
+        return None
     try:
-        return float(len(codec.encode(image, lossless=True).payload))
+        return codec.encode(image, lossless=True).payload
     except CodecError:
-        return float("inf")
+        return None
+
+
+def _size(payload: bytes | None) -> float:
+    return float("inf") if payload is None else float(len(payload))
 
 
 def _padded(x: np.ndarray) -> np.ndarray:

@@ -129,46 +129,82 @@ def test_round_trip(codec, shape, bits, signed) -> None:
     image = MedicalImage(pixels, bits, modality="CT" if signed else "MR")
     enc, info, out = round_trip(codec, image, quality=codec.qualities[-1])
     assert out.shape == pixels.shape and out.dtype == pixels.dtype
-    # the top level, or a lower one where the top would cost more than lossless coding
-    assert not enc.lossless and 1 <= enc.params["quality"] <= codec.qualities[-1]
+    # the top level, or lossless coding where the top level would cost more
+    assert enc.params["quality"] == codec.qualities[-1]
+    if enc.lossless:
+        assert np.array_equal(out, pixels)
     lo, hi = image.stored_range
     assert out.min() >= lo and out.max() <= hi
     assert psnr(out, pixels, bits) > 25.0
 
 
 def test_no_level_costs_more_than_lossless_coding(codec) -> None:
-    """A noisy image where the top levels would cost more than JPEG-LS: the encoder
-    stops the ladder below it (the level it used is in the parameters)."""
-    from medcomp_gui.codecs.rwnet.codec import MAX_CUT, load_model, lossless_bytes
+    """A noisy image where the top levels would cost more than JPEG-LS: those levels
+    give the lossless coding (exact, no larger than it plus the 6-byte head, marked
+    lossless), the levels below stay lossy and smaller."""
+    from medcomp_gui.codecs.rwnet.codec import load_model, lossless_bytes
 
     rng = np.random.default_rng(4)
     pixels = phantom((128, 128), 12, False, seed=4) // 4 + rng.integers(0, 8, (128, 128))
     image = MedicalImage(pixels.astype(np.uint16), 12)
-    top = codec._encode_level(load_model(), image, codec.qualities[-1] - 1)[0]
     lossless = lossless_bytes(image)  # this installation's JPEG-LS / JPEG 2000
-    assert len(top) >= lossless  # the premise: the top level would cost more
-    enc, _, _ = round_trip(codec, image, codec.qualities[-1])
-    used = enc.params["quality"]
-    assert codec.qualities[-1] - MAX_CUT <= used < codec.qualities[-1]
-    assert len(enc.payload) < lossless
-    above = codec._encode_level(load_model(), image, used)[0]  # the level above it
-    assert len(above) >= lossless
+    sizes = [len(codec._encode_level(load_model(), image, q - 1)[0]) for q in codec.qualities]
+    assert sizes[-1] >= lossless > sizes[0]  # the premise: the top would cost more
+    for q, size in zip(codec.qualities, sizes, strict=True):
+        enc, _, out = round_trip(codec, image, q)
+        assert enc.params["quality"] == q
+        if size >= lossless:
+            assert enc.lossless and enc.params["lossless"] is True
+            assert len(enc.payload) <= lossless + 6 and np.array_equal(out, pixels)
+        else:
+            assert not enc.lossless and len(enc.payload) == size < lossless
+
+
+def test_lossless_asked_is_exact_and_decodes_without_the_model(codec, tmp_path) -> None:
+    """``lossless=True`` stores the best lossless coding; its payload names the codec and
+    decodes where no RWNet model is installed (a missing model folder)."""
+    from medcomp_gui.codecs.rwnet.codec import RWNetCodec, lossless_bytes
+
+    pixels = phantom((3, 40, 56), 12, True, seed=9)
+    image = MedicalImage(pixels, 12, modality="CT")
+    enc = codec.encode(image, lossless=True)
+    assert enc.lossless and enc.params == {"quality": 4, "lossless": True}
+    assert enc.payload[:4] == b"RWN\x05" and len(enc.payload) == lossless_bytes(image) + 6
+    info = PayloadInfo(pixels.shape, pixels.dtype, 12, enc.params, enc.extra)
+    bare = RWNetCodec(tmp_path)
+    assert bare.availability() is not None
+    assert np.array_equal(bare.decode(enc.payload, info), pixels)
+    assert codec.is_lossless(enc.params) and not codec.is_lossless({"quality": 4})
+    lossy = PayloadInfo(pixels.shape, pixels.dtype, 12, {"quality": 4}, enc.extra)
+    with pytest.raises(CodecError, match="header says lossy"):
+        codec.decode(enc.payload, lossy)
+    with pytest.raises(CodecError, match="damaged"):
+        codec.decode(enc.payload[:4] + b"\x00\x07" + enc.payload[6:], info)
+    plain = codec.encode(image, quality=2)
+    assert not plain.lossless
+    said = PayloadInfo(pixels.shape, pixels.dtype, 12, {"quality": 2, "lossless": True}, {})
+    with pytest.raises(CodecError, match="header says lossless"):
+        codec.decode(plain.payload, said)
 
 
 def test_a_higher_quality_never_gives_a_worse_image(codec) -> None:
     """nibabel's test pattern, a sawtooth ramp that JPEG 2000 codes losslessly in a
-    few hundred bytes (JPEG-LS needs 15x more): wherever the ladder is stopped below
-    lossless coding, a higher asked level still uses the same level or a higher one
-    (a bound taken from JPEG-LS alone at some levels and from JPEG 2000 at others made
-    quality 4 fall back to level 1 while quality 3 kept level 3)."""
+    few hundred bytes (JPEG-LS needs 15x more): from the first level that would cost
+    more than that, every level gives the lossless coding; no higher quality gives a
+    worse image (when the ladder was stopped below lossless coding, a bound taken from
+    JPEG-LS alone at some levels and from JPEG 2000 at others made quality 4 fall back
+    to level 1 while quality 3 kept level 3; then qualities 5-11 cost 8-42x lossless)."""
     rows, cols = np.mgrid[0:256, 0:256]
     image = MedicalImage(((256 * rows + cols) % 4096).astype(np.uint16), 12)
-    used, quality = [], []
-    for q in codec.qualities[:6]:
+    quality, sizes = [], []
+    for q in codec.qualities:
         enc, _, out = round_trip(codec, image, q)
-        used.append(enc.params["quality"])
-        quality.append(psnr(out, image.pixels, 12))
-    assert used == sorted(used) and quality == sorted(quality), (used, quality)
+        quality.append(psnr(out, image.pixels, 12) if not enc.lossless else np.inf)
+        sizes.append(len(enc.payload))
+        if enc.lossless:
+            assert np.array_equal(out, image.pixels)
+    assert quality == sorted(quality), quality
+    assert quality[-1] == np.inf and max(sizes) < 700, sizes
 
 
 def test_quality_levels_trade_rate_for_distortion(codec) -> None:
