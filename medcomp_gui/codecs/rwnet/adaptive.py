@@ -35,6 +35,11 @@ WEIGHT = 64
 #: building a table costs time). Development set (benchmarks/rwnet_min_count.py): 1 saves
 #: 0.01-0.04 % of the bytes and codes 2.6 % slower, 32 costs 0.08-0.23 % more
 MIN_COUNT = 8
+#: a key of the counts: ``class * BINS + bin + KEYS * sign level``, sign level 0 ..
+#: ``SIGN_LEVELS - 1`` (:func:`~.entropy.sign_context`; 0 where there is no sign
+#: prediction); the static table is the (class, bin)'s
+KEYS = CLASSES * BINS
+SIGN_LEVELS = 2
 #: values counted per (class, bin): -RANGE .. RANGE (tables are at most 512 wide and,
 #: below the top class, bounded by their class; a value beyond counts as an escape)
 RANGE = 1024
@@ -56,7 +61,7 @@ class BandCounts:
         there; the static model where there are none. One vectorised mix per channel: a
         model per key would cost more than the coding."""
         keys = np.asarray(keys, np.int64)
-        cls, bins = keys // BINS, keys % BINS
+        cls, bins = keys % KEYS // BINS, keys % BINS
         total = self._total.get(band)
         seen = np.zeros(keys.size, bool) if total is None else total[keys] >= MIN_COUNT
         out = [None] * keys.size
@@ -75,7 +80,7 @@ class BandCounts:
         lie end to end in one flat array (they differ in length up to 513 entries)."""
         import constriction
 
-        cls, bins = key // BINS, key % BINS
+        cls, bins = key % KEYS // BINS, key % BINS
         low = tables.low[level, cls, channel, bins].astype(np.int64)
         length = tables.length[level, cls, channel, bins].astype(np.int64)
         start = tables.offset[level, cls, channel, bins].astype(np.int64)
@@ -102,11 +107,11 @@ class BandCounts:
         ``keys`` (``class * BINS + bin``)."""
         if band not in self._hist:
             self._hist[band] = np.zeros((0, 2 * RANGE + 1), np.int32)
-            self._row[band] = np.full(CLASSES * BINS, -1, np.int64)
-            self._total[band] = np.zeros(CLASSES * BINS, np.int64)
+            self._row[band] = np.full(KEYS * SIGN_LEVELS, -1, np.int64)
+            self._total[band] = np.zeros(KEYS * SIGN_LEVELS, np.int64)
         keys = np.asarray(keys, np.int64)
         values = np.asarray(values, np.int64)
-        self._total[band] += np.bincount(keys, minlength=CLASSES * BINS)
+        self._total[band] += np.bincount(keys, minlength=KEYS * SIGN_LEVELS)
         row = self._row[band]
         new = np.unique(keys[row[keys] < 0])
         if new.size:

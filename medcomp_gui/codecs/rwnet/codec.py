@@ -62,7 +62,10 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 4
+VERSION = 6
+#: payload versions this code reads: 4 (rwnet-v5 until 2026-12-03, without sign
+#: prediction), 6 (with it), and the lossless payloads (``LOSSLESS_VERSION``)
+LOSSY_VERSIONS = (4, 6)
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 11
 _HEAD = struct.Struct("<3sBB")  # magic, version, quality; then varints (module docstring)
@@ -124,15 +127,19 @@ class LoadedModel:
         prepared = entropy.Prepared(symbols, self.tables, level)  # shared by the two
         chosen = entropy.choose_table_levels(symbols, self.tables, level, prepared=prepared)
         offsets = reconstruction_offsets(y, symbols, rdoq.weights_of(self.tables, level))
-        stream = entropy.encode_latent(symbols, self.tables, level, chosen, prepared)
-        return _side(chosen, level, offsets) + stream
+        signs = entropy.sign_weights(prepared.by_channel, prepared.where)
+        stream = entropy.encode_latent(symbols, self.tables, level, chosen, prepared, signs)
+        return _side(chosen, level, offsets, signs) + stream
 
-    def decode_frame(self, frame: bytes, level: int, h: int, w: int) -> np.ndarray:
-        """Inverse of :func:`encode_frame` (padded size; ``h``, ``w``: latent size)."""
+    def decode_frame(
+        self, frame: bytes, level: int, h: int, w: int, version: int = VERSION
+    ) -> np.ndarray:
+        """Inverse of :func:`encode_frame` (padded size; ``h``, ``w``: latent size;
+        ``version``: the payload's, 4 without sign prediction)."""
         from medcomp_gui.codecs.rwnet import entropy
 
-        chosen, offsets, stream = _read_side(frame, level, self.tables.levels)
-        symbols = entropy.decode_latent(stream, self.tables, level, h, w, chosen)
+        chosen, offsets, signs, stream = _read_side(frame, level, self.tables.levels, version)
+        symbols = entropy.decode_latent(stream, self.tables, level, h, w, chosen, signs)
         return self.reconstruct(symbols, level, offsets)
 
     def reconstruct(
@@ -187,19 +194,44 @@ def reconstruction_offsets(
     return offsets if saved > 8 * (OFFSETS + 1) else None
 
 
-def _side(chosen: np.ndarray, level: int, offsets: np.ndarray | None) -> bytes:
+def _side(chosen: np.ndarray, level: int, offsets: np.ndarray | None, signs: np.ndarray) -> bytes:
     groups = [g for g in range(chosen.size) if chosen[g] != level]
     mask = sum(1 << g for g in groups)
     side = varint.encode(mask) + bytes(int(chosen[g]) for g in groups)
-    if offsets is None:
-        return side + b"\x00"
-    return side + bytes([OFFSETS]) + offsets.astype(np.int8).tobytes()
+    side += b"\x00" if offsets is None else bytes([OFFSETS]) + offsets.astype(np.int8).tobytes()
+    return side + varint.encode(_packed_signs(signs))
+
+
+#: the bands whose sign weights a frame carries (:func:`~.entropy.sign_weights`): those
+#: with neighbours in the block (every level but the coarsest)
+SIGN_BANDS = range(5, 14)
+
+
+def _packed_signs(signs: np.ndarray) -> int:
+    """The sign weights of ``SIGN_BANDS`` (-1, 0, 1 each for above and left) as one
+    base-3 number (0: none; at most 5 bytes as a varint)."""
+    digits = signs[list(SIGN_BANDS)].reshape(-1) % 3  # -1 -> 2
+    return sum(int(d) * 3**i for i, d in enumerate(digits.tolist()))
+
+
+def _unpacked_signs(packed: int) -> np.ndarray | None:
+    from medcomp_gui.codecs.rwnet.contexts import GROUPS
+
+    if packed >= 3 ** (2 * len(SIGN_BANDS)):
+        raise CodecError("RWNet frame side information damaged (sign weights)")
+    if packed == 0:
+        return None
+    digits = [packed // 3**i % 3 for i in range(2 * len(SIGN_BANDS))]
+    signs = np.zeros((GROUPS, 2), np.int64)
+    signs[list(SIGN_BANDS)] = np.array([(d + 1) % 3 - 1 for d in digits]).reshape(-1, 2)
+    return signs
 
 
 def _read_side(
-    frame: bytes, level: int, levels: int
-) -> tuple[np.ndarray, np.ndarray | None, bytes]:
-    """(table levels, offsets, frame stream) of a frame."""
+    frame: bytes, level: int, levels: int, version: int = VERSION
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, bytes]:
+    """(table levels, offsets, sign weights, frame stream) of a frame (no sign weights
+    before payload version 6)."""
     from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
     mask, start = varint.decode(frame, 0, "RWNet frame side information", CodecError)
@@ -218,7 +250,12 @@ def _read_side(
     if count not in (0, OFFSETS) or len(frame) < pos + count:
         raise CodecError("RWNet frame side information damaged")
     offsets = np.frombuffer(frame, np.int8, count, pos) if count else None
-    return chosen, offsets, frame[pos + count :]
+    pos += count
+    signs = None
+    if version >= 6:
+        packed, pos = varint.decode(frame, pos, "RWNet frame side information", CodecError)
+        signs = _unpacked_signs(packed)
+    return chosen, offsets, signs, frame[pos:]
 
 
 _LOCK = threading.Lock()
@@ -439,14 +476,14 @@ class RWNetCodec:
         _check_model(info.extra, model)
         n_frames = info.shape[0] if len(info.shape) == 3 else 1
         rows, cols = info.shape[-2:]
-        level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
+        version, level, streams = _split(payload, n_frames, rows, cols, model.tables.channels)
         lows, highs = _normalisation(info.extra, n_frames, info.bits_stored)
         h, w = -(-rows // STRIDE), -(-cols // STRIDE)
         peak = (1 << info.bits_stored) - 1
         frames = []
         for stream, low, high in zip(streams, lows, highs, strict=True):
             mask, stream = _read_mask(stream, rows, cols)
-            x = model.decode_frame(stream, level, h, w)[:rows, :cols]
+            x = model.decode_frame(stream, level, h, w, version)[:rows, :cols]
             values = np.rint((x + 0.5) * (high - low) + low)
             values = np.clip(values, max(low, 0), min(high, peak)).astype(np.int32)
             if mask is not None:
@@ -660,15 +697,17 @@ def _normalisation(extra: dict, n_frames: int, bits_stored: int) -> tuple[list[i
 
 def _split(
     payload: bytes, n_frames: int, rows: int, cols: int, channels: int
-) -> tuple[int, list[bytes]]:
-    """(0-based level, frames), every header field checked before any allocation."""
+) -> tuple[int, int, list[bytes]]:
+    """(version, 0-based level, frames), every header field checked before any
+    allocation."""
     if len(payload) < _HEAD.size:
         raise CodecError("RWNet payload truncated")
     magic, version, quality = _HEAD.unpack_from(payload)
     if magic != MAGIC:
         raise CodecError("not an RWNet payload")
-    if version != VERSION:
-        raise CodecError(f"RWNet payload version {version}; this version reads {VERSION}")
+    if version not in LOSSY_VERSIONS:
+        known = ", ".join(map(str, LOSSY_VERSIONS))
+        raise CodecError(f"RWNet payload version {version}; this version reads {known}")
     sizes, pos = [], _HEAD.size
     for _ in range(4):
         value, pos = varint.decode(payload, pos, "the RWNet payload header", CodecError)
@@ -687,4 +726,4 @@ def _split(
         pos += length
     if pos != len(payload):
         raise CodecError("RWNet payload has trailing bytes")
-    return quality - 1, streams
+    return version, quality - 1, streams

@@ -20,6 +20,8 @@ bins are computed on the prediction residuals (:mod:`.prediction`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 CLASSES = 16
@@ -94,6 +96,33 @@ def dyadic_neighbours(levels: int = 4) -> np.ndarray:
                     if j:
                         near += [channel(depth, band, i, j - 1)] * 2
                     out[channel(depth, band, i, j), : len(near)] = near
+    return out
+
+
+@functools.cache
+def block_neighbours(levels: int = 4) -> np.ndarray:
+    """``(4**levels, 2)`` int32: for each channel of the dyadic layout, the channel of
+    the value above it and of the value to its left in its band at the same latent
+    position (-1: none; the coarsest level and a block's top row or left column),
+    whose signs predict its sign (:func:`~.entropy.sign_flips`)."""
+
+    def channel(depth: int, band: int, i: int, j: int) -> int:
+        size = 2 ** (depth - 1)
+        start = 1 + sum(3 * 4 ** (k - 1) for k in range(1, depth))
+        return start + band * size * size + i * size + j
+
+    out = np.full((4**levels, 2), -1, np.int32)
+    for depth in range(2, levels + 1):
+        size = 2 ** (depth - 1)
+        for band in range(3):
+            for i in range(size):
+                for j in range(size):
+                    c = channel(depth, band, i, j)
+                    if i:
+                        out[c, 0] = channel(depth, band, i - 1, j)
+                    if j:
+                        out[c, 1] = channel(depth, band, i, j - 1)
+    out.flags.writeable = False  # cached: shared by every caller
     return out
 
 

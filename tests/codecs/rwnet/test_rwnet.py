@@ -310,15 +310,16 @@ def golden_image() -> MedicalImage:
 
 
 def _frame(payload: bytes, model):
-    """(level, table levels, offsets, frame stream) of a one-frame golden payload."""
+    """(level, table levels, offsets, sign weights, frame stream) of a one-frame golden
+    payload."""
     from medcomp_gui.codecs.rwnet.codec import _read_mask, _read_side, _split
 
     side = GOLDEN_SIDE
-    level, frames = _split(payload, 1, side, side, model.tables.channels)
+    version, level, frames = _split(payload, 1, side, side, model.tables.channels)
     mask, frame = _read_mask(frames[0], side, side)
     assert mask is None
-    chosen, offsets, stream = _read_side(frame, level, model.tables.levels)
-    return level, chosen, offsets, stream
+    chosen, offsets, signs, stream = _read_side(frame, level, model.tables.levels, version)
+    return level, chosen, offsets, signs, stream
 
 
 def _regenerate(codec) -> None:
@@ -327,9 +328,9 @@ def _regenerate(codec) -> None:
 
     image = golden_image()
     enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
-    level, chosen, _, stream = _frame(enc.payload, load_model())
+    level, chosen, _, signs, stream = _frame(enc.payload, load_model())
     n = GOLDEN_SIDE // 16
-    latents = entropy.decode_latent(stream, load_model().tables, level, n, n, chosen)
+    latents = entropy.decode_latent(stream, load_model().tables, level, n, n, chosen, signs)
     GOLDEN.mkdir(exist_ok=True)
     (GOLDEN / "golden.rwnet").write_bytes(enc.payload)
     (GOLDEN / "golden.json").write_text(
@@ -342,12 +343,15 @@ def _regenerate(codec) -> None:
     np.save(GOLDEN / "reconstruction.npy", out)
 
 
-def test_golden_file(codec, monkeypatch) -> None:
+@pytest.mark.parametrize("folder", [GOLDEN, GOLDEN / "v4"], ids=["current", "payload-v4"])
+def test_golden_file(codec, monkeypatch, folder) -> None:
+    """The golden payload decodes to its latents and image, and today's coder codes
+    those latents to the same stream; a payload of version 4 (before sign prediction,
+    2026-12-03) still decodes the same."""
     from medcomp_gui.codecs.rwnet import adaptive, entropy
     from medcomp_gui.codecs.rwnet.codec import load_model
 
-    folder = GOLDEN
-    if os.environ.get("MEDCOMP_REGEN_GOLDEN") == "1":
+    if os.environ.get("MEDCOMP_REGEN_GOLDEN") == "1" and folder == GOLDEN:
         _regenerate(codec)
     meta = json.loads((folder / "golden.json").read_text())
     model = load_model()
@@ -355,20 +359,22 @@ def test_golden_file(codec, monkeypatch) -> None:
         "golden file made with other weights: rerun with MEDCOMP_REGEN_GOLDEN=1 and commit it"
     )
     payload = (folder / "golden.rwnet").read_bytes()
+    assert payload[3] == (4 if folder.name == "v4" else 6)
     latents = np.load(folder / "latents.npy")
-    level, chosen, _, stream = _frame(payload, model)
+    level, chosen, _, signs, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     n = GOLDEN_SIDE // 16
-    decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen)
+    decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs)
     np.testing.assert_array_equal(decoded, latents)
-    assert entropy.encode_latent(latents.astype(np.int32), model.tables, level, chosen) == stream
+    coded = latents.astype(np.int32), model.tables, level, chosen
+    assert entropy.encode_latent(*coded, signs=signs) == stream
     info = PayloadInfo((GOLDEN_SIDE,) * 2, np.dtype(np.uint16), 12, meta["params"], meta["extra"])
     out = codec.decode(payload, info)
     expected = np.load(folder / "reconstruction.npy")
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
     # the golden stream exercises the adaptive tables: with static ones it differs
     monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
-    assert entropy.encode_latent(latents.astype(np.int32), model.tables, level, chosen) != stream
+    assert entropy.encode_latent(*coded, signs=signs) != stream
 
 
 def test_tables_reload_gives_the_same_bytes(codec, tmp_path) -> None:

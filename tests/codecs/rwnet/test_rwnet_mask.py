@@ -160,7 +160,7 @@ def _frame_starts(payload: bytes, image: MedicalImage) -> list[int]:
     from medcomp_gui.codecs.rwnet.codec import _split
 
     rows, cols = image.pixels.shape[-2:]
-    _, frames = _split(payload, image.n_frames, rows, cols, 256)
+    _, _, frames = _split(payload, image.n_frames, rows, cols, 256)
     # each frame ends where the next one's length starts: count back from the end
     ends = [
         len(payload) - sum(len(f) + len(varint.encode(len(f))) for f in frames[i + 1 :])
