@@ -33,140 +33,75 @@ Usage: python benchmarks/probes/checkerboard.py DATA_FOLDER PREFIX[,PREFIX...]
 
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
+from ideal import band_image, bits, channel, dev_latents, shifted
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from medcomp_gui.codecs.rwnet import codec as rc  # noqa: E402
-from medcomp_gui.codecs.rwnet import data, entropy  # noqa: E402
-from medcomp_gui.codecs.rwnet.contexts import BINS, bin_of  # noqa: E402
-from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
+from medcomp_gui.codecs.rwnet import codec as rc
+from medcomp_gui.codecs.rwnet.contexts import BINS, bin_of
 
-got = {}
-coded = entropy.encode_latent
-
-
-def keep(symbols, tables, level, table_levels=None, prepared=None):
-    got.update(prepared=prepared)
-    return coded(symbols, tables, level, table_levels, prepared)
-
-
-def bits(symbols: np.ndarray, contexts: np.ndarray) -> float:
-    """Empirical conditional entropy of ``symbols`` given ``contexts``, plus learning."""
-    order = np.lexsort((symbols, contexts))
-    s, c = symbols[order], contexts[order]
-    pair_start = np.r_[True, (s[1:] != s[:-1]) | (c[1:] != c[:-1])]
-    pair_counts = np.diff(np.r_[np.flatnonzero(pair_start), s.size])
-    pair_ctx = c[pair_start]
-    ctx_values, ctx_counts = np.unique(c, return_counts=True)
-    n_of_pair = ctx_counts[np.searchsorted(ctx_values, pair_ctx)]
-    h = -(pair_counts * np.log2(pair_counts / n_of_pair)).sum()
-    return float(h + 0.5 * (np.log2(n_of_pair)).sum())
-
-
-def channel(depth: int, band: int, i: int, j: int) -> int:
-    size = 2 ** (depth - 1)
-    start = 1 + sum(3 * 4 ** (k - 1) for k in range(1, depth))
-    return start + band * size * size + i * size + j
-
-
-def band_image(by_channel, depth, band, h, w):
-    """|values| of one band as an image (rows h * size, cols w * size)."""
-    size = 2 ** (depth - 1)
-    out = np.zeros((h * size, w * size), np.int64)
-    for i in range(size):
-        for j in range(size):
-            out[i::size, j::size] = np.abs(by_channel[channel(depth, band, i, j)]).reshape(h, w)
-    return out
-
-
-def shifted(a, di, dj):
-    """a[r + di, c + dj], 0 beyond the edges."""
-    out = np.zeros_like(a)
-    rs = slice(max(-di, 0), a.shape[0] - max(di, 0))
-    cs = slice(max(-dj, 0), a.shape[1] - max(dj, 0))
-    rd = slice(max(di, 0), a.shape[0] - max(-di, 0))
-    cd = slice(max(dj, 0), a.shape[1] - max(-dj, 0))
-    out[rs, cs] = a[rd, cd]
-    return out
-
-
-entropy.encode_latent = keep
 tables = rc.load_model().tables
 prefixes = tuple(sys.argv[2].split(","))
 totals = defaultdict(float)
-for pixels, entry in data.load(sys.argv[1], split="dev"):
-    if not entry["source"].startswith(prefixes):
-        continue
-    image = MedicalImage(pixels, entry["bits_stored"])
-    for quality in (5, 9):
-        rc.RWNetCodec().encode(image, quality=quality)
-        p = got["prepared"]
-        if p is None:
-            continue
-        h, w = p.shape
-        result = defaultdict(float)
-        for depth in (3, 4):
-            size = 2 ** (depth - 1)
-            mags = [band_image(p.by_channel, depth, b, h, w) for b in range(3)]
-            for band in range(3):
-                m = mags[band]
-                up, left = shifted(m, -1, 0), shifted(m, 0, -1)
-                down, right = shifted(m, 1, 0), shifted(m, 0, 1)
-                ul, ur = shifted(m, -1, -1), shifted(m, -1, 1)
-                values = {k: [] for k in ("now", "raster", "checker")}
-                keys = {k: [] for k in values}
-                for i in range(size):
-                    for j in range(size):
-                        c = channel(depth, band, i, j)
-                        where = p.where[c]
-                        if where.size == 0:
-                            continue
-                        cls = p.classes[where]
-                        v = p.by_channel[c, where]
-                        base = np.zeros(where.size, np.int64)
-                        for b in range(band):
-                            base += np.abs(p.by_channel[channel(depth, b, i, j), where])
-                        base += np.abs(
-                            p.by_channel[channel(depth - 1, band, i // 2, j // 2), where]
-                        )
+for entry, quality, p in dev_latents(sys.argv[1], prefixes, (5, 9)):
+    h, w = p.shape
+    result = defaultdict(float)
+    for depth in (3, 4):
+        size = 2 ** (depth - 1)
+        mags = [np.abs(band_image(p.by_channel, depth, b, h, w)) for b in range(3)]
+        for band in range(3):
+            m = mags[band]
+            up, left = shifted(m, -1, 0), shifted(m, 0, -1)
+            down, right = shifted(m, 1, 0), shifted(m, 0, 1)
+            ul, ur = shifted(m, -1, -1), shifted(m, -1, 1)
+            values = {k: [] for k in ("now", "raster", "checker")}
+            keys = {k: [] for k in values}
+            for i in range(size):
+                for j in range(size):
+                    c = channel(depth, band, i, j)
+                    where = p.where[c]
+                    if where.size == 0:
+                        continue
+                    cls = p.classes[where]
+                    v = p.by_channel[c, where]
+                    base = np.zeros(where.size, np.int64)
+                    for b in range(band):
+                        base += np.abs(p.by_channel[channel(depth, b, i, j), where])
+                    base += np.abs(p.by_channel[channel(depth - 1, band, i // 2, j // 2), where])
 
-                        def at(a, i=i, j=j, where=where, size=size):
-                            return a[i::size, j::size].reshape(-1)[where]
+                    def at(a, i=i, j=j, where=where, size=size):
+                        return a[i::size, j::size].reshape(-1)[where]
 
-                        sums = {
-                            "now": None,
-                            "raster": base + 2 * at(up) + 2 * at(left),
-                            "checker": base
-                            + (
-                                2 * at(ul) + 2 * at(ur)
-                                if (i + j) % 2 == 0
-                                else at(up) + at(down) + at(left) + at(right)
-                            ),
-                        }
-                        for name, total in sums.items():
-                            values[name].append(v)
-                            if name == "now":
-                                keys[name].append(p.keys(c))
-                            else:
-                                parity = (i + j) % 2 if name == "checker" else 0
-                                keys[name].append((cls * BINS + bin_of(total)) * 2 + parity)
-                for name in values:
-                    if values[name]:
-                        result[name] += bits(
-                            np.concatenate(values[name]), np.concatenate(keys[name])
-                        )
-        for name, b in result.items():
-            totals[(entry["modality"], quality, name)] += b
-        now = result["now"]
-        print(
-            entry["source"],
-            f"q{quality}",
-            f"depths 3-4 now {now / 8:.0f} B;",
-            *(f"{n} {100 * (result[n] / now - 1):+.1f} %" for n in ("raster", "checker")),
-            flush=True,
-        )
+                    sums = {
+                        "now": None,
+                        "raster": base + 2 * at(up) + 2 * at(left),
+                        "checker": base
+                        + (
+                            2 * at(ul) + 2 * at(ur)
+                            if (i + j) % 2 == 0
+                            else at(up) + at(down) + at(left) + at(right)
+                        ),
+                    }
+                    for name, total in sums.items():
+                        values[name].append(v)
+                        if name == "now":
+                            keys[name].append(p.keys(c))
+                        else:
+                            parity = (i + j) % 2 if name == "checker" else 0
+                            keys[name].append((cls * BINS + bin_of(total)) * 2 + parity)
+            for name in values:
+                if values[name]:
+                    result[name] += bits(np.concatenate(values[name]), np.concatenate(keys[name]))
+    for name, b in result.items():
+        totals[(entry["modality"], quality, name)] += b
+    now = result["now"]
+    print(
+        entry["source"],
+        f"q{quality}",
+        f"depths 3-4 now {now / 8:.0f} B;",
+        *(f"{n} {100 * (result[n] / now - 1):+.1f} %" for n in ("raster", "checker")),
+        flush=True,
+    )
 for modality, quality in sorted({k[:2] for k in totals}):
     now = totals[(modality, quality, "now")]
     change = ", ".join(

@@ -36,54 +36,14 @@ Usage: python benchmarks/probes/fine_band_models.py DATA_FOLDER PREFIX[,PREFIX..
 """
 
 import sys
-from pathlib import Path
 
 import numpy as np
+from ideal import band_image, bits, shifted
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from medcomp_gui.codecs.rwnet import codec as rc  # noqa: E402
-from medcomp_gui.codecs.rwnet import data, entropy, rdoq  # noqa: E402
-from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES, channel_groups  # noqa: E402
-from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
-
-
-def bits(symbols: np.ndarray, contexts: np.ndarray) -> float:
-    """Empirical conditional entropy of ``symbols`` given ``contexts``, plus learning."""
-    if symbols.size == 0:
-        return 0.0
-    order = np.lexsort((symbols, contexts))
-    s, c = symbols[order], contexts[order]
-    pair_start = np.r_[True, (s[1:] != s[:-1]) | (c[1:] != c[:-1])]
-    pair_counts = np.diff(np.r_[np.flatnonzero(pair_start), s.size])
-    ctx_values, ctx_counts = np.unique(c, return_counts=True)
-    n_of_pair = ctx_counts[np.searchsorted(ctx_values, c[pair_start])]
-    return float(
-        -(pair_counts * np.log2(pair_counts / n_of_pair)).sum() + 0.5 * np.log2(n_of_pair).sum()
-    )
-
-
-def channel(depth: int, band: int, i: int, j: int) -> int:
-    size = 2 ** (depth - 1)
-    return 1 + sum(3 * 4 ** (k - 1) for k in range(1, depth)) + band * size * size + i * size + j
-
-
-def band_image(by_channel: np.ndarray, depth: int, band: int, h: int, w: int) -> np.ndarray:
-    size = 2 ** (depth - 1)
-    out = np.zeros((h * size, w * size), np.int64)
-    for i in range(size):
-        for j in range(size):
-            out[i::size, j::size] = by_channel[channel(depth, band, i, j)].reshape(h, w)
-    return out
-
-
-def shifted(a: np.ndarray, di: int, dj: int) -> np.ndarray:
-    """a[r + di, c + dj], 0 beyond the edges."""
-    out = np.zeros_like(a)
-    rows, cols = a.shape
-    out[max(-di, 0) : rows - max(di, 0), max(-dj, 0) : cols - max(dj, 0)] = a[
-        max(di, 0) : rows - max(-di, 0), max(dj, 0) : cols - max(-dj, 0)
-    ]
-    return out
+from medcomp_gui.codecs.rwnet import codec as rc
+from medcomp_gui.codecs.rwnet import data, entropy, rdoq
+from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES, channel_groups
+from medcomp_gui.imaging.image import MedicalImage
 
 
 def detail_bits(prepared: entropy.Prepared, classes_of=None) -> float:

@@ -24,85 +24,53 @@ Usage: python benchmarks/probes/neighbour_classes.py DATA_FOLDER PREFIX[,PREFIX.
 
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
+from ideal import bits, dev_latents
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from medcomp_gui.codecs.rwnet import codec as rc  # noqa: E402
-from medcomp_gui.codecs.rwnet import data, entropy  # noqa: E402
-from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES, channel_groups  # noqa: E402
-from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
+from medcomp_gui.codecs.rwnet import codec as rc
+from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES, channel_groups
 
-got = {}
-coded = entropy.encode_latent
-
-
-def keep(symbols, tables, level, table_levels=None, prepared=None):
-    got.update(prepared=prepared)
-    return coded(symbols, tables, level, table_levels, prepared)
-
-
-def bits(symbols: np.ndarray, contexts: np.ndarray) -> float:
-    """Empirical conditional entropy of ``symbols`` given ``contexts``, plus learning."""
-    order = np.lexsort((symbols, contexts))
-    s, c = symbols[order], contexts[order]
-    pair_start = np.r_[True, (s[1:] != s[:-1]) | (c[1:] != c[:-1])]
-    pair_counts = np.diff(np.r_[np.flatnonzero(pair_start), s.size])
-    pair_ctx = c[pair_start]
-    ctx_values, ctx_counts = np.unique(c, return_counts=True)
-    n_of_pair = ctx_counts[np.searchsorted(ctx_values, pair_ctx)]
-    h = -(pair_counts * np.log2(pair_counts / n_of_pair)).sum()
-    return float(h + 0.5 * (np.log2(n_of_pair)).sum())
-
-
-entropy.encode_latent = keep
 tables = rc.load_model().tables
 groups = channel_groups(tables.channels)
 prefixes = tuple(sys.argv[2].split(","))
 totals = defaultdict(float)
-for pixels, entry in data.load(sys.argv[1], split="dev"):
-    if not entry["source"].startswith(prefixes):
-        continue
-    image = MedicalImage(pixels, entry["bits_stored"])
-    for quality in (5, 9):
-        rc.RWNetCodec().encode(image, quality=quality)
-        prepared = got["prepared"]
-        h, w = prepared.shape
-        grid = prepared.classes.reshape(h, w)
-        padded = np.pad(grid, 1)
-        around = np.max(
-            [
-                padded[1 + di : 1 + di + h, 1 + dj : 1 + dj + w]
-                for di in (-1, 0, 1)
-                for dj in (-1, 0, 1)
-                if (di, dj) != (0, 0)
-            ],
-            axis=0,
-        ).reshape(-1)
-        per_band = defaultdict(lambda: ([], [], []))
-        for c in range(1, tables.channels):
-            where = prepared.where[c]
-            if where.size == 0 or c in (1, 2, 3):
-                continue
-            values, keys, extra = per_band[int(groups[c])]
-            values.append(prepared.by_channel[c, where])
-            keys.append(prepared.keys(c))
-            extra.append(np.clip(around[where] - prepared.classes[where], -1, 2) + 1)
-        now = new = 0.0
-        for values, keys, extra in per_band.values():
-            v, k, x = (np.concatenate(a) for a in (values, keys, extra))
-            now += bits(v, k)
-            new += bits(v, k + CLASSES * BINS * x)
-        totals[(entry["modality"], quality, "now")] += now
-        totals[(entry["modality"], quality, "new")] += new
-        print(
-            entry["source"],
-            f"q{quality}",
-            f"{now / 8:.0f} B -> {new / 8:.0f} B",
-            f"({100 * (new / now - 1):+.1f} %)",
-            flush=True,
-        )
+for entry, quality, prepared in dev_latents(sys.argv[1], prefixes, (5, 9)):
+    h, w = prepared.shape
+    grid = prepared.classes.reshape(h, w)
+    padded = np.pad(grid, 1)
+    around = np.max(
+        [
+            padded[1 + di : 1 + di + h, 1 + dj : 1 + dj + w]
+            for di in (-1, 0, 1)
+            for dj in (-1, 0, 1)
+            if (di, dj) != (0, 0)
+        ],
+        axis=0,
+    ).reshape(-1)
+    per_band = defaultdict(lambda: ([], [], []))
+    for c in range(1, tables.channels):
+        where = prepared.where[c]
+        if where.size == 0 or c in (1, 2, 3):
+            continue
+        values, keys, extra = per_band[int(groups[c])]
+        values.append(prepared.by_channel[c, where])
+        keys.append(prepared.keys(c))
+        extra.append(np.clip(around[where] - prepared.classes[where], -1, 2) + 1)
+    now = new = 0.0
+    for values, keys, extra in per_band.values():
+        v, k, x = (np.concatenate(a) for a in (values, keys, extra))
+        now += bits(v, k)
+        new += bits(v, k + CLASSES * BINS * x)
+    totals[(entry["modality"], quality, "now")] += now
+    totals[(entry["modality"], quality, "new")] += new
+    print(
+        entry["source"],
+        f"q{quality}",
+        f"{now / 8:.0f} B -> {new / 8:.0f} B",
+        f"({100 * (new / now - 1):+.1f} %)",
+        flush=True,
+    )
 for modality, quality in sorted({k[:2] for k in totals}):
     now, new = totals[(modality, quality, "now")], totals[(modality, quality, "new")]
     change = f"{100 * (new / now - 1):+.1f} %"

@@ -1,0 +1,91 @@
+"""What the RWNet probes share: ideal adaptive code lengths, the encoder's latent of an
+image (as :class:`~medcomp_gui.codecs.rwnet.entropy.Prepared`), and the dyadic layout's
+bands as images."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from medcomp_gui.codecs.rwnet import codec as rc  # noqa: E402
+from medcomp_gui.codecs.rwnet import entropy  # noqa: E402
+from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
+
+
+def bits(symbols: np.ndarray, contexts: np.ndarray) -> float:
+    """Empirical conditional entropy of ``symbols`` given ``contexts``, plus a learning
+    cost of half a bit times log2(count) per symbol and context."""
+    if symbols.size == 0:
+        return 0.0
+    order = np.lexsort((symbols, contexts))
+    s, c = symbols[order], contexts[order]
+    pair_start = np.r_[True, (s[1:] != s[:-1]) | (c[1:] != c[:-1])]
+    pair_counts = np.diff(np.r_[np.flatnonzero(pair_start), s.size])
+    ctx_values, ctx_counts = np.unique(c, return_counts=True)
+    n_of_pair = ctx_counts[np.searchsorted(ctx_values, c[pair_start])]
+    h = -(pair_counts * np.log2(pair_counts / n_of_pair)).sum()
+    return float(h + 0.5 * np.log2(n_of_pair).sum())
+
+
+def encoded_latent(image: MedicalImage, quality: int) -> entropy.Prepared | None:
+    """The latent the encoder codes for ``image`` at ``quality`` (after RDOQ), as its
+    entropy coder prepared it; None where the level was stored losslessly."""
+    got: dict = {}
+    coded = entropy.encode_latent
+
+    def keep(*args, **kwargs):
+        got["prepared"] = args[4] if len(args) > 4 else kwargs.get("prepared")
+        return coded(*args, **kwargs)
+
+    entropy.encode_latent = keep
+    try:
+        rc.RWNetCodec().encode(image, quality=quality)
+    finally:
+        entropy.encode_latent = coded
+    return got.get("prepared")
+
+
+def channel(depth: int, band: int, i: int, j: int) -> int:
+    """The channel of phase (i, j) of ``band`` at ``depth`` (1 coarsest) of the layout."""
+    size = 2 ** (depth - 1)
+    start = 1 + sum(3 * 4 ** (k - 1) for k in range(1, depth))
+    return start + band * size * size + i * size + j
+
+
+def band_image(by_channel: np.ndarray, depth: int, band: int, h: int, w: int) -> np.ndarray:
+    """The values of one band as an image (rows ``h * size``, cols ``w * size``)."""
+    size = 2 ** (depth - 1)
+    out = np.zeros((h * size, w * size), np.int64)
+    for i in range(size):
+        for j in range(size):
+            out[i::size, j::size] = by_channel[channel(depth, band, i, j)].reshape(h, w)
+    return out
+
+
+def shifted(a: np.ndarray, di: int, dj: int) -> np.ndarray:
+    """``a[r + di, c + dj]``, 0 beyond the edges."""
+    out = np.zeros_like(a)
+    rows, cols = a.shape
+    out[max(-di, 0) : rows - max(di, 0), max(-dj, 0) : cols - max(dj, 0)] = a[
+        max(di, 0) : rows - max(-di, 0), max(dj, 0) : cols - max(-dj, 0)
+    ]
+    return out
+
+
+def dev_latents(folder: str, prefixes: tuple[str, ...], qualities: tuple[int, ...]):
+    """(manifest entry, quality, :func:`encoded_latent`) of each development image whose
+    source starts with one of ``prefixes``, at each of ``qualities`` (levels stored
+    losslessly left out)."""
+    from medcomp_gui.codecs.rwnet import data
+
+    for pixels, entry in data.load(folder, split="dev"):
+        if not entry["source"].startswith(prefixes):
+            continue
+        image = MedicalImage(pixels, entry["bits_stored"])
+        for quality in qualities:
+            prepared = encoded_latent(image, quality)
+            if prepared is not None:
+                yield entry, quality, prepared
