@@ -214,7 +214,7 @@ def rwnet_settings(quality: Any, data: bytes) -> str:
     """The pane's words for an RWNet file: its quality, and where the level would have
     cost more than lossless coding, that the file is lossless instead."""
     if container.unpack(data).lossless:
-        return f"quality {quality} (lossless: smaller than the lossy file)"
+        return f"quality {quality}, stored losslessly"
     return f"quality {quality}"
 
 

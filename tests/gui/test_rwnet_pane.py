@@ -97,7 +97,7 @@ def test_a_level_that_would_cost_more_than_lossless_is_shown_as_lossless() -> No
     rows, cols = np.mgrid[0:256, 0:256]
     image = MedicalImage(((256 * rows + cols) % 4096).astype(np.uint16), 12)
     measured = compute.rwnet_measure(image, image, 6)
-    assert measured.settings == "quality 6 (lossless: smaller than the lossy file)"
+    assert measured.settings == "quality 6, stored losslessly"
     assert measured.quality.psnr == np.inf and measured.params["lossless"] is True
     np.testing.assert_array_equal(measured.pixels, image.pixels)
     low = compute.rwnet_measure(image, image, 1)

@@ -73,9 +73,15 @@ def ct_slice(rng: np.random.Generator, size: int = 512) -> tuple[np.ndarray, int
 
 
 def radiograph(
-    rng: np.random.Generator, rows: int = 1024, cols: int = 832
+    rng: np.random.Generator,
+    rows: int = 1024,
+    cols: int = 832,
+    quanta: tuple[float, float] = (200, 3000),
 ) -> tuple[np.ndarray, int]:
-    """(uint16, bits) of a simulated projection radiograph (CR/DX)."""
+    """(uint16, bits) of a simulated projection radiograph (CR/DX); ``quanta``: the
+    range of the unattenuated quanta per pixel (the training and development data use
+    the default, which starves the densest regions of photons:
+    benchmarks/probes/generic_coders.py)."""
     from scipy.ndimage import gaussian_filter
 
     shape = (rows, cols)
@@ -88,8 +94,7 @@ def radiograph(
         bone = _ellipse(shape, rng, 0.9, 0.6)
         path += rng.uniform(1, 4) * 3 * gaussian_filter(bone.astype(float), 2)
     path += 0.8 * _smooth_noise(shape, rng, 3.0).clip(-2, 2) + 1.6
-    quanta = rng.uniform(200, 3000)
-    detected = rng.poisson(quanta * np.exp(-0.18 * path)).astype(float)
+    detected = rng.poisson(rng.uniform(*quanta) * np.exp(-0.18 * path)).astype(float)
     detected = gaussian_filter(detected, rng.uniform(0.6, 1.5))
     bits = int(rng.choice([10, 12, 12, 14, 15]))
     signal = np.log1p(detected)

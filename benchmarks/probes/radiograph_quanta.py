@@ -1,0 +1,37 @@
+"""Probe (2026-12-03): is RWNet's loss on the simulated radiographs the simulator's?
+
+``simulate.radiograph`` draws 200-3000 unattenuated quanta per pixel, so behind thick
+tissue and bone 3-24 % of the pixels expect fewer than 10 (``generic_coders.py``). For
+new seeds (never in the training or development data: 9000 + i), this simulates each
+radiograph twice, with those quanta and with 100 times as many (the same anatomy: the
+same seed), and measures RWNet's BD-rate against JPEG 2000 exactly as
+``benchmarks/rwnet_dev.py`` does (``reference.j2k_curve``, ``reference.mcz_curve``,
+``reference.bd``).
+
+Usage: python benchmarks/probes/radiograph_quanta.py N_SEEDS
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import reference  # noqa: E402
+
+from medcomp_gui.codecs.rwnet import simulate  # noqa: E402
+from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
+
+results = {}
+for i in range(int(sys.argv[1])):
+    for name, quanta in (("as simulated", (200, 3000)), ("x100 quanta", (2e4, 3e5))):
+        values, bits = simulate.radiograph(np.random.default_rng(9000 + i), quanta=quanta)
+        image = MedicalImage(values, bits, modality="DX")
+        j2k = reference.j2k_curve(image)
+        rwnet = reference.mcz_curve(image, quality=list(range(1, 12)))
+        lossless = reference.lossless_bytes(image)
+        bd = reference.bd(j2k, rwnet, lossless)
+        results.setdefault(name, []).append(bd)
+        print(f"seed {9000 + i} ({bits}-bit) {name}: BD-rate {bd:+.1f} %", flush=True)
+for name, bds in results.items():
+    print(f"{name}: mean {np.mean(bds):+.1f} % over {len(bds)} radiographs")
