@@ -14,15 +14,10 @@ smaller than RWNet's ideal coder (HH: 6.5 KB ideal, JPEG XL 4.9 KB, xz 3.9 KB; d
 (depths 2-4: 3.4 KB against 6.0 KB) and the simulated CT (101 KB against 106 KB) RWNet's
 coder is the better one. So the simulated radiographs' fine bands carry a structure that
 neither RWNet's contexts nor any neighbourhood tried in ``checkerboard.py`` and
-``fine_band_models.py`` see, and that long-range matching does. A candidate cause, from
-``simulate.radiograph``: behind thick tissue and bone the expected counts per pixel are
-tiny (quanta 200-3000 times exp(-0.18 x path), path up to 40-68: 3-24 % of the pixels
-expect fewer than 10 quanta, up to 6 % fewer than 1, for seeds 0-5), so those regions are
-blurred sparse photon counts through log1p: photon starvation that a real radiograph
-does not show. 11 of the 12 CR/DX development images (and 24 training images) come from
-that simulator. Not changed this session: whether to make the simulated quanta
-realistic (and rebuild the data split and tables) is a decision about the data, and the
-real radiographs (the RT portal image +1.8 %, WG04 RG1 +2.1 %) lose far less.
+``fine_band_models.py`` see, and that long-range matching does. A candidate cause was the simulator's photon starvation (behind thick tissue and bone
+3-24 % of the pixels expect fewer than 10 quanta, for seeds 0-5); ``radiograph_quanta.py``
+refutes it: with 100 times the quanta RWNet loses more (+34.9 % against +10.1 %), so the
+structure is that of smooth radiographs themselves.
 
 Usage: python benchmarks/probes/generic_coders.py DATA_FOLDER PREFIX[,PREFIX...]
 """
