@@ -14,10 +14,11 @@ smaller than RWNet's ideal coder (HH: 6.5 KB ideal, JPEG XL 4.9 KB, xz 3.9 KB; d
 (depths 2-4: 3.4 KB against 6.0 KB) and the simulated CT (101 KB against 106 KB) RWNet's
 coder is the better one. So the simulated radiographs' fine bands carry a structure that
 neither RWNet's contexts nor any neighbourhood tried in ``checkerboard.py`` and
-``fine_band_models.py`` see, and that long-range matching does. A candidate cause was the simulator's photon starvation (behind thick tissue and bone
-3-24 % of the pixels expect fewer than 10 quanta, for seeds 0-5); ``radiograph_quanta.py``
-refutes it: with 100 times the quanta RWNet loses more (+34.9 % against +10.1 %), so the
-structure is that of smooth radiographs themselves.
+``fine_band_models.py`` see, and that long-range matching does. A candidate cause was
+the simulator's photon starvation (behind thick tissue and bone 3-24 % of the pixels
+expect fewer than 10 quanta, for seeds 0-5); ``radiograph_quanta.py`` refutes it: with
+100 times the quanta RWNet loses more (+34.9 % against +10.1 %), so the structure is
+that of smooth radiographs themselves.
 
 Usage: python benchmarks/probes/generic_coders.py DATA_FOLDER PREFIX[,PREFIX...]
 """
