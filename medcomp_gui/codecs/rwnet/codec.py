@@ -4,14 +4,16 @@ lossless where a level would cost more than lossless coding (or ``lossless`` is 
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 4); ``varint``: unsigned LEB128 (:mod:`medcomp_gui.varint`)::
+Payload (version 6; version 4, still read, has no sign weights); ``varint``: unsigned
+LEB128 (:mod:`medcomp_gui.varint`)::
 
     b"RWN" u8 version | u8 quality | varint latent channels | varint frames | varint rows
     | varint cols | per frame: varint length, frame
 
     frame: u8 has_mask | [varint mask length | mask (:mod:`.mask`)] if has_mask
            | varint group mask | u8 table level of each group in the mask
-           | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets] | frame stream (:mod:`.entropy`)
+           | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets]
+           | varint sign weights (:func:`_packed_signs`; version 6) | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
 (:func:`~.mask.fill`); the decoder sets them back to the frame's lowest value
