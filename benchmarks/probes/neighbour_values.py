@@ -24,6 +24,16 @@ grow several-fold — MR2's 1.5 s target (1.49 s now) would not hold without cod
 fine bands another way (per-value adaptive coding in a compiled loop, or binarised
 significance/sign/magnitude symbols with few contexts each).
 
+Tried in the coder the same day (a one-off patch of ``entropy.sign_context``: no flip,
+the 25 sub-contexts as the count split, static tables per (class, bin) as before), and
+reverted: at level 9 the files grew (sim:CRDX:dev:6 106,864 -> 107,837 B, sim:CT:dev:2
+103,373 -> 104,086 B, the RT portal image 5,434 -> 5,522 B, sim:US:dev:1 +0.4 %) and the
+entropy coding of MR2 at q9 took 2.5 s instead of 0.87 s (CPU). Split 25 ways, each
+sub-context starts from the (class, bin)'s static table until it has 8 values, so the
+ideal gain is lost to slow learning; it needs tables fitted per sub-context (a refit,
+and 25x the table entries: over the 20 MB model limit as they stand) or a parametric
+model of the value given its neighbours.
+
 Usage: python benchmarks/probes/neighbour_values.py DATA_FOLDER PREFIX[,PREFIX...] LEVEL[,LEVEL...]
 """
 
