@@ -50,3 +50,37 @@ def guard_singleton_refcounts() -> bool:
         ctypes.c_ssize_t.from_address(id(singleton)).value += _RESERVE
     _guarded = True
     return True
+
+
+class GuiThreadGarbage:
+    """Python's cyclic garbage collected in the GUI thread only, while a window is open
+    (pyqtgraph's ``GarbageCollector``: automatic collection off, a 1 s timer in the GUI
+    thread collects). A collection that starts in a worker thread may destroy a Qt
+    object there while the GUI thread destroys another: each then waits for what the
+    other holds (Qt's object mutex, the GIL), and the window hangs — seen once in CI
+    (2026-12-03): a best-codec job's thread collected a closed window's menus while the
+    GUI thread was deleting a QMenu. :meth:`acquire` per window at its start,
+    :meth:`release` when it closes; the last one turns automatic collection back on
+    and collects, in the GUI thread."""
+
+    _users = 0
+    _collector = None
+
+    @classmethod
+    def acquire(cls) -> None:
+        if cls._users == 0:
+            from pyqtgraph.util.garbage_collector import GarbageCollector
+
+            cls._collector = GarbageCollector(interval=1.0)
+        cls._users += 1
+
+    @classmethod
+    def release(cls) -> None:
+        import gc
+
+        cls._users = max(cls._users - 1, 0)
+        if cls._users == 0 and cls._collector is not None:
+            cls._collector.timer.stop()
+            cls._collector = None
+            gc.enable()
+            gc.collect()

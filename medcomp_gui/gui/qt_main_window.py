@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from medcomp_gui.gui import compute, display, overlays, worker_process
 from medcomp_gui.gui.qt_annotations import QtAnnotations
-from medcomp_gui.gui.qt_compat import guard_singleton_refcounts
+from medcomp_gui.gui.qt_compat import GuiThreadGarbage, guard_singleton_refcounts
 from medcomp_gui.gui.qt_controls import QtControlPanel
 from medcomp_gui.gui.qt_histogram import frame_histogram
 from medcomp_gui.gui.qt_image_pane import QtImagePane
@@ -55,6 +55,8 @@ class QtMainWindow(QtViewCommands, QMainWindow):
         app starts them before it imports Qt); else the window starts its own."""
         super().__init__()
         guard_singleton_refcounts()
+        GuiThreadGarbage.acquire()
+        self._collecting = True
         self.setWindowTitle("medcomp")
         self.setAcceptDrops(True)
         self.resize(1280, 1000)
@@ -402,3 +404,6 @@ class QtMainWindow(QtViewCommands, QMainWindow):
             self.batch_dialog.shutdown()  # the files in flight finish, the report is written
         self.pipeline.shutdown()
         super().closeEvent(event)
+        if self._collecting and event.isAccepted():
+            self._collecting = False
+            GuiThreadGarbage.release()

@@ -256,3 +256,39 @@ def test_every_reference_image_fills_the_panes(qtbot, window, tmp_path, ref):
     window.controls.rank_slider.setValue(min(window.controls.rank_slider.maximum(), 64))
     wait_settled(qtbot, window)
     assert window.panes["svd"].state == "ready"
+
+
+def test_cyclic_garbage_is_collected_in_the_gui_thread_while_a_window_is_open(qtbot):
+    """While a window is open, Python's automatic collection is off and a timer collects
+    in the GUI thread (a collection in a worker thread once destroyed a Qt object there
+    while the GUI thread destroyed another, and both waited for ever); the last window
+    to close turns automatic collection back on."""
+    import gc
+    import threading
+    import weakref
+
+    from medcomp_gui.gui.qt_main_window import QtMainWindow
+
+    assert gc.isenabled()
+    win = QtMainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    assert not gc.isenabled()
+
+    class Node:
+        pass
+
+    where: list[bool] = []
+    node = Node()
+    node.me = node  # a cycle: only a collection frees it
+    gone = weakref.ref(
+        node, lambda _: where.append(threading.current_thread() is threading.main_thread())
+    )
+    del node
+    junk = [[] for _ in range(5000)]  # enough allocations for the timer's collection
+    qtbot.waitUntil(lambda: gone() is None, timeout=5000)
+    assert where == [True]
+    del junk
+    win.close()
+    assert win.pipeline.runner.pool.waitForDone(20000)
+    assert gc.isenabled()
