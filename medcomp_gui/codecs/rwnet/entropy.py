@@ -114,14 +114,19 @@ def sign_context(
 
 def _groups(classes: np.ndarray, bins: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     """(class, bin, positions) of every non-empty pair, in coding order."""
-    if classes.size == 0:
+    return [(k // BINS, k % BINS, at) for k, at in _key_groups(classes * BINS + bins)]
+
+
+def _key_groups(key: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(key, positions) of every key present, in coding order (ascending keys, each's
+    positions in their order)."""
+    if key.size == 0:
         return []
-    key = classes * BINS + bins
     order = np.argsort(key, kind="stable")
     keys, starts = np.unique(key[order], return_index=True)
     ends = np.append(starts[1:], order.size)
     return [
-        (k // BINS, k % BINS, order[a:b])
+        (k, order[a:b])
         for k, a, b in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True)
     ]
 
@@ -477,13 +482,11 @@ def decode_latent(
             key = classes[busy] * BINS + bins
             if (context := sign_context(by_channel, c, busy, signs)) is not None:
                 key = key + KEYS * context[1]
-            order = np.argsort(key, kind="stable")
-            keys, starts = np.unique(key[order], return_index=True)
-            ends = np.append(starts[1:], order.size)[: starts.size]
-            models = channel.models(keys)
-            for k, a, z, model in zip(keys.tolist(), starts, ends, models, strict=True):
+            groups = _key_groups(key)
+            models = channel.models(np.array([k for k, _ in groups], np.int64))
+            for (k, at), model in zip(groups, models, strict=True):
                 base = k % KEYS
-                read(c, channel.t, base // BINS, base % BINS, busy[order[a:z]], model)
+                read(c, channel.t, base // BINS, base % BINS, busy[at], model)
             channel.seen(key, by_channel[c, busy])
             if context is not None:
                 by_channel[c, busy] *= context[0]
