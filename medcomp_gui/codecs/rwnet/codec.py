@@ -4,7 +4,9 @@ lossless where a level would cost more than lossless coding (or ``lossless`` is 
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 6; version 4, still read, has no sign weights); ``varint``: unsigned
+Payload (version 7; versions 4 and 6 are still read: 4 has no sign weights, and both
+code the detail channels as residuals of the AC prediction from the DC,
+:func:`~.prediction.coefficients`, which version 7 leaves out); ``varint``: unsigned
 LEB128 (:mod:`medcomp_gui.varint`)::
 
     b"RWN" u8 version | u8 quality | varint latent channels | varint frames | varint rows
@@ -13,7 +15,7 @@ LEB128 (:mod:`medcomp_gui.varint`)::
     frame: u8 has_mask | [varint mask length | mask (:mod:`.mask`)] if has_mask
            | varint group mask | u8 table level of each group in the mask
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets]
-           | varint sign weights (:func:`_packed_signs`; version 6) | frame stream (:mod:`.entropy`)
+           | varint sign weights (:func:`_packed_signs`; version 6 on) | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
 (:func:`~.mask.fill`); the decoder sets them back to the frame's lowest value
@@ -64,10 +66,14 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 6
+VERSION = 7
 #: payload versions this code reads: 4 (rwnet-v5 until 2026-12-03, without sign
-#: prediction), 6 (with it), and the lossless payloads (``LOSSLESS_VERSION``)
-LOSSY_VERSIONS = (4, 6)
+#: prediction), 6 (with it), 7 (without the AC prediction), and the lossless payloads
+#: (``LOSSLESS_VERSION``)
+LOSSY_VERSIONS = (4, 6, 7)
+#: the first payload version that codes the detail channels without the AC prediction
+#: (:func:`~.prediction.coefficients`)
+UNPREDICTED_VERSION = 7
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 11
 _HEAD = struct.Struct("<3sBB")  # magic, version, quality; then varints (module docstring)
@@ -112,7 +118,7 @@ class LoadedModel:
         if differ.size == 0:
             return 0.0
         bits = [
-            entropy.group_bits(y, self.tables, level, [level], differ)[level].sum()
+            entropy.group_bits(y, self.tables, level, [level], differ, predict=False)[level].sum()
             for y in (plain, other)
         ]
         return float(bits[0] - bits[1])
@@ -125,8 +131,8 @@ class LoadedModel:
         # quantised with the level's own tables, then each group's tables chosen for it
         # (quantising again with the chosen tables gained 0.1 % on the development set
         # for a third more encoding time)
-        symbols = rdoq.optimise(y, self.tables, level)
-        prepared = entropy.Prepared(symbols, self.tables, level)  # shared by the two
+        symbols = rdoq.optimise(y, self.tables, level, predict=False)
+        prepared = entropy.Prepared(symbols, self.tables, level, predict=False)  # for both
         chosen = entropy.choose_table_levels(symbols, self.tables, level, prepared=prepared)
         offsets = reconstruction_offsets(y, symbols, rdoq.weights_of(self.tables, level))
         signs = entropy.sign_weights(prepared.by_channel, prepared.where)
@@ -137,11 +143,13 @@ class LoadedModel:
         self, frame: bytes, level: int, h: int, w: int, version: int = VERSION
     ) -> np.ndarray:
         """Inverse of :func:`encode_frame` (padded size; ``h``, ``w``: latent size;
-        ``version``: the payload's, 4 without sign prediction)."""
+        ``version``: the payload's, 4 without sign prediction, 4 and 6 with the AC
+        prediction)."""
         from medcomp_gui.codecs.rwnet import entropy
 
         chosen, offsets, signs, stream = _read_side(frame, level, self.tables.levels, version)
-        symbols = entropy.decode_latent(stream, self.tables, level, h, w, chosen, signs)
+        predict = version < UNPREDICTED_VERSION
+        symbols = entropy.decode_latent(stream, self.tables, level, h, w, chosen, signs, predict)
         return self.reconstruct(symbols, level, offsets)
 
     def reconstruct(
@@ -536,7 +544,7 @@ def estimated_bytes(
         y = y.astype(np.int32)
         if quarter:
             y = np.ascontiguousarray(y[::2, ::2])
-        bits = entropy.group_bits(y, model.tables, level, [level])[level].sum()
+        bits = entropy.group_bits(y, model.tables, level, [level], predict=False)[level].sum()
         total += (4 if quarter else 1) * bits / 8
     return total
 

@@ -41,7 +41,7 @@ from medcomp_gui.codecs.rwnet.contexts import (
     dc_bins,
     row_channels,
 )
-from medcomp_gui.codecs.rwnet.prediction import from_residual, to_residual
+from medcomp_gui.codecs.rwnet.prediction import coefficients, from_residual, to_residual
 from medcomp_gui.codecs.rwnet.tables import BITS_OF_ENTRY, TOTAL, Tables
 from medcomp_gui.errors import CodecError
 
@@ -145,10 +145,11 @@ def _table_levels(tables: Tables, level: int, table_levels: np.ndarray | None) -
     return np.concatenate([[chosen[0]], chosen[channel_groups(tables.channels)]]).astype(np.int64)
 
 
-def _layout(symbols: np.ndarray, tables: Tables, level: int):
-    """(channel-major residuals, classes, positions coded per channel) of a latent."""
+def _layout(symbols: np.ndarray, tables: Tables, level: int, predict: bool):
+    """(channel-major residuals, classes, positions coded per channel) of a latent
+    (``predict``: with the AC prediction, :func:`~.prediction.coefficients`)."""
     h, w, channels = symbols.shape
-    residual = to_residual(symbols, tables.ac_coeffs[level])
+    residual = to_residual(symbols, coefficients(tables.ac_coeffs, level, predict))
     classes = activity_classes(residual).reshape(-1)
     by_channel = np.ascontiguousarray(residual.reshape(-1, channels).T)
     busy = np.nonzero(classes)[0]  # class 0: every value but the DC is 0, nothing to code
@@ -159,11 +160,13 @@ def _layout(symbols: np.ndarray, tables: Tables, level: int):
 class Prepared:
     """What coding a latent and choosing its tables both compute from it: the layout
     (:func:`_layout`) and each detail channel's (class, bin) keys, computed once (the
-    encoder does both: :meth:`~.codec.LoadedModel.encode_frame`)."""
+    encoder does both: :meth:`~.codec.LoadedModel.encode_frame`; ``predict``: with the
+    AC prediction, :func:`~.prediction.coefficients`)."""
 
-    def __init__(self, symbols: np.ndarray, tables: Tables, level: int) -> None:
+    def __init__(self, symbols: np.ndarray, tables: Tables, level: int, predict: bool) -> None:
         self.shape = symbols.shape[:2]
-        self.by_channel, self.classes, self.where = _layout(symbols, tables, level)
+        self.predict = predict
+        self.by_channel, self.classes, self.where = _layout(symbols, tables, level, predict)
         self._tables = tables
         self._keys: dict[int, np.ndarray] = {}
 
@@ -182,13 +185,15 @@ def choose_table_levels(
     level: int,
     spread: int = 3,
     prepared: Prepared | None = None,
+    predict: bool = False,
 ) -> np.ndarray:
     """int64 ``(GROUPS,)``: for each group, the level within ``spread`` of ``level`` whose
     tables code ``symbols`` in the fewest bits (ideal code lengths of the very tables the
     coder uses); a group keeps ``level`` unless another saves more than its side
-    information (:data:`SIDE_BITS`)."""
+    information (:data:`SIDE_BITS`); ``predict``: as :class:`Prepared`'s (``prepared``'s
+    own when given)."""
     candidates = range(max(level - spread, 0), min(level + spread + 1, tables.levels))
-    bits = group_bits(symbols, tables, level, candidates, prepared=prepared)
+    bits = group_bits(symbols, tables, level, candidates, prepared=prepared, predict=predict)
     chosen = default_levels(level)
     for g in range(GROUPS):
         best = min(candidates, key=lambda q: bits[q, g])
@@ -204,16 +209,20 @@ def group_bits(
     candidates,
     positions: np.ndarray | None = None,
     prepared: Prepared | None = None,
+    predict: bool = False,
 ) -> np.ndarray:
     """``(levels, GROUPS)``: the bits of each group of ``symbols`` (frame level ``level``)
     with the tables of each level in ``candidates`` (other rows 0); with ``positions``
-    (sorted raster indices), only the symbols there (``prepared``: only without)."""
+    (sorted raster indices), only the symbols there (``prepared``: only without; its
+    ``predict`` overrides the one given, :class:`Prepared`)."""
     h, w, channels = symbols.shape
     if prepared is not None and positions is None:
         by_channel, classes, where = prepared.by_channel, prepared.classes, prepared.where
     else:
+        if prepared is not None:
+            predict = prepared.predict
         prepared = None
-        by_channel, classes, where = _layout(symbols, tables, level)
+        by_channel, classes, where = _layout(symbols, tables, level, predict)
     if positions is not None:
         where = [np.intersect1d(c, positions, assume_unique=True) for c in where]
     bits = np.zeros((tables.levels, GROUPS))
@@ -278,15 +287,18 @@ def encode_latent(
     table_levels: np.ndarray | None = None,
     prepared: Prepared | None = None,
     signs: np.ndarray | None = None,
+    predict: bool = False,
 ) -> bytes:
     """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``,
     each group coded with the tables of its ``table_levels`` (default: ``level``), each
-    detail value times its sign flip by ``signs`` (:func:`sign_context`; None: none)."""
+    detail value times its sign flip by ``signs`` (:func:`sign_context`; None: none),
+    with the AC prediction if ``predict`` (:func:`~.prediction.coefficients`; payload
+    versions before 7; ``prepared``'s own when given)."""
     import constriction
 
     h, w, channels = symbols.shape
     lv = _table_levels(tables, level, table_levels)
-    prepared = prepared or Prepared(symbols, tables, level)
+    prepared = prepared or Prepared(symbols, tables, level, predict)
     by_channel, classes, where_of = prepared.by_channel, prepared.classes, prepared.where
     coded, escapes = [], []  # in decoding order
     counts = BandCounts()
@@ -423,6 +435,7 @@ def decode_latent(
     w: int,
     table_levels: np.ndarray | None = None,
     signs: np.ndarray | None = None,
+    predict: bool = False,
 ) -> np.ndarray:
     """Inverse of :func:`encode_latent`; CodecError for a damaged stream."""
     import constriction
@@ -499,7 +512,7 @@ def decode_latent(
     out = by_channel.T.reshape(h, w, tables.channels)
     if not np.array_equal(activity_classes(out).reshape(-1), classes):
         raise CodecError("RWNet frame stream damaged (activity classes do not match)")
-    symbols = from_residual(out, tables.ac_coeffs[level])
+    symbols = from_residual(out, coefficients(tables.ac_coeffs, level, predict))
     if np.abs(symbols).max(initial=0) >= 2**31:
         raise CodecError("RWNet frame stream damaged (latent out of range)")
     return symbols.astype(np.int32)

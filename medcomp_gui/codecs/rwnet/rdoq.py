@@ -34,7 +34,7 @@ from medcomp_gui.codecs.rwnet.entropy import (
     lengths_with,
     table_refs,
 )
-from medcomp_gui.codecs.rwnet.prediction import med, to_residual
+from medcomp_gui.codecs.rwnet.prediction import coefficients, med, to_residual
 from medcomp_gui.codecs.rwnet.tables import BITS_OF_ENTRY, TOTAL, Tables
 
 ROUNDS = 2
@@ -72,10 +72,12 @@ def weights_of(tables: Tables, level: int) -> np.ndarray:
     return tables.rdo_weights[level] * WEIGHT_FACTOR
 
 
-def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
+def optimise(y: np.ndarray, tables: Tables, level: int, predict: bool = False) -> np.ndarray:
     """int32 latent ``(h, w, channels)`` for the scaled, unrounded latent ``y``, its bits
     counted with the tables of ``level`` (the coder may then take some groups' tables
-    from other levels: :func:`~.entropy.choose_table_levels`)."""
+    from other levels: :func:`~.entropy.choose_table_levels`) as the coder codes it, with
+    the AC prediction if ``predict`` (:func:`~.prediction.coefficients`)."""
+    coeffs = coefficients(tables.ac_coeffs, level, predict)
     q = np.rint(y).astype(np.int64)
     h, w, channels = q.shape
     weights = weights_of(tables, level)
@@ -83,9 +85,9 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
     target = np.ascontiguousarray(y.reshape(-1, channels).T, np.float64)  # channel-major
     for round_ in range(ROUNDS):
         if round_ == 1:  # the DC, with the classes the first round left
-            left = activity_classes(to_residual(q, tables.ac_coeffs[level]))
+            left = activity_classes(to_residual(q, coeffs))
             q[..., 0] = choose_dc(y[..., 0], tables, level, left)
-        residual = to_residual(q.reshape(h, w, channels), tables.ac_coeffs[level])
+        residual = to_residual(q.reshape(h, w, channels), coeffs)
         cls = activity_classes(residual).reshape(-1)
         residual = np.ascontiguousarray(residual.reshape(-1, channels).T)
         values = np.ascontiguousarray(q.reshape(-1, channels).T)
@@ -104,7 +106,7 @@ def optimise(y: np.ndarray, tables: Tables, level: int) -> np.ndarray:
             values[c, where] = best
             residual[c, where] = best - pred
         q = values.T.reshape(h, w, channels)
-    q = _empty_positions(q, target, tables, level, chosen, weights)
+    q = _empty_positions(q, target, tables, level, chosen, weights, coeffs)
     return np.ascontiguousarray(q, np.int32)
 
 
@@ -165,15 +167,17 @@ def _empty_positions(
     level: int,
     chosen: np.ndarray,
     weights: np.ndarray,
+    coeffs: np.ndarray,
 ) -> np.ndarray:
     """``q`` with the detail values of some positions set to their prediction from the DC
-    (residual 0: class 0, nothing coded but the DC): wherever that costs less in
+    by ``coeffs`` (zero without the AC prediction; residual 0: class 0, nothing coded but
+    the DC): wherever that costs less in
     ``bits + lambda * weight * error**2`` than what is there, counting the position's class
     symbol and all its detail values (the block-level decision a value-by-value choice
     cannot make, like JPEG 2000 dropping a code-block's passes). The effect on the
     neighbours' class contexts below is left out."""
     h, w, channels = q.shape
-    residual = to_residual(q, tables.ac_coeffs[level])
+    residual = to_residual(q, coeffs)
     cls = activity_classes(residual).reshape(-1)
     busy = np.nonzero(cls)[0]
     if busy.size == 0:

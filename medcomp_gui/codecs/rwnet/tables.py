@@ -33,7 +33,7 @@ from medcomp_gui.codecs.rwnet.contexts import (
     pooled_channels,
     row_channels,
 )
-from medcomp_gui.codecs.rwnet.prediction import FEATURES, fit_ac_coeffs, to_residual
+from medcomp_gui.codecs.rwnet.prediction import FEATURES, coefficients, fit_ac_coeffs, to_residual
 
 PRECISION = 16
 TOTAL = 1 << PRECISION
@@ -219,8 +219,8 @@ def fit(
     stored: dict[bytes, int] = {}  # identical tables are stored once
     for q in range(levels):
         cdf = _prior_cdfs(priors, min(q, priors.levels - 1))
-        ac_coeffs[q] = fit_ac_coeffs(latents[q])
-        coded = [to_residual(y, ac_coeffs[q]) for y in latents[q]]
+        ac_coeffs[q] = fit_ac_coeffs(latents[q])  # for payloads before version 7 only
+        coded = [to_residual(y, coefficients(ac_coeffs, q, predict=False)) for y in latents[q]]
         flat = np.concatenate([r.reshape(-1, channels) for r in coded])
         by_channel = np.ascontiguousarray(flat.T)
         classes = np.concatenate([activity_classes(r).reshape(-1) for r in coded])

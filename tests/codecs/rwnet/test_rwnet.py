@@ -343,11 +343,15 @@ def _regenerate(codec) -> None:
     np.save(GOLDEN / "reconstruction.npy", out)
 
 
-@pytest.mark.parametrize("folder", [GOLDEN, GOLDEN / "v4"], ids=["current", "payload-v4"])
-def test_golden_file(codec, monkeypatch, folder) -> None:
+@pytest.mark.parametrize(
+    "folder, version",
+    [(GOLDEN, 7), (GOLDEN / "v6", 6), (GOLDEN / "v4", 4)],
+    ids=["current", "payload-v6", "payload-v4"],
+)
+def test_golden_file(codec, monkeypatch, folder, version) -> None:
     """The golden payload decodes to its latents and image, and today's coder codes
-    those latents to the same stream; a payload of version 4 (before sign prediction,
-    2026-12-03) still decodes the same."""
+    those latents to the same stream; payloads of version 4 (before sign prediction)
+    and 6 (with the AC prediction, until 2026-12-03) still decode the same."""
     from medcomp_gui.codecs.rwnet import adaptive, entropy
     from medcomp_gui.codecs.rwnet.codec import load_model
 
@@ -359,22 +363,23 @@ def test_golden_file(codec, monkeypatch, folder) -> None:
         "golden file made with other weights: rerun with MEDCOMP_REGEN_GOLDEN=1 and commit it"
     )
     payload = (folder / "golden.rwnet").read_bytes()
-    assert payload[3] == (4 if folder.name == "v4" else 6)
+    assert payload[3] == version
+    predict = version < 7  # the AC prediction (:func:`~.prediction.coefficients`)
     latents = np.load(folder / "latents.npy")
     level, chosen, _, signs, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     n = GOLDEN_SIDE // 16
-    decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs)
+    decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs, predict)
     np.testing.assert_array_equal(decoded, latents)
     coded = latents.astype(np.int32), model.tables, level, chosen
-    assert entropy.encode_latent(*coded, signs=signs) == stream
+    assert entropy.encode_latent(*coded, signs=signs, predict=predict) == stream
     info = PayloadInfo((GOLDEN_SIDE,) * 2, np.dtype(np.uint16), 12, meta["params"], meta["extra"])
     out = codec.decode(payload, info)
     expected = np.load(folder / "reconstruction.npy")
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
     # the golden stream exercises the adaptive tables: with static ones it differs
     monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
-    assert entropy.encode_latent(*coded, signs=signs) != stream
+    assert entropy.encode_latent(*coded, signs=signs, predict=predict) != stream
 
 
 def test_tables_reload_gives_the_same_bytes(codec, tmp_path) -> None:
