@@ -15,7 +15,8 @@ LEB128 (:mod:`medcomp_gui.varint`)::
     frame: u8 has_mask | [varint mask length | mask (:mod:`.mask`)] if has_mask
            | varint group mask | u8 table level of each group in the mask
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets]
-           | varint sign weights (:func:`_packed_signs`; version 6 on) | frame stream (:mod:`.entropy`)
+           | varint sign weights (:func:`_packed_signs`; version 6 on)
+           | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
 (:func:`~.mask.fill`); the decoder sets them back to the frame's lowest value
