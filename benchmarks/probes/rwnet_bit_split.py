@@ -33,8 +33,8 @@ got = {}
 orig = entropy.encode_latent
 
 
-def wrap(symbols, tables, level, table_levels=None, prepared=None, signs=None):
-    out = orig(symbols, tables, level, table_levels, prepared, signs)
+def wrap(symbols, tables, level, table_levels=None, prepared=None, signs=None, predict=False):
+    out = orig(symbols, tables, level, table_levels, prepared, signs, predict)
     got.update(sym=symbols, out=out, level=level, prep=prepared, tl=table_levels)
     return out
 
