@@ -47,7 +47,7 @@ for pixels, e in data.load(sys.argv[1], split="dev"):
     if e["source"] not in names:
         continue
     img = MedicalImage(pixels, e["bits_stored"])
-    for q in (5, 9):
+    for q in tuple(int(v) for v in (sys.argv[3] if len(sys.argv) > 3 else "5,9").split(",")):
         rc.RWNetCodec().encode(img, quality=q)
         sym, level, prep = got["sym"], got["level"], got["prep"]
         lv = entropy._table_levels(T, level, got["tl"])

@@ -6,8 +6,11 @@ Importing this module imports neither TensorFlow nor Keras; the trained model (s
 
 Payload (version 7; versions 4 and 6 are still read: 4 has no sign weights, and both
 code the detail channels as residuals of the AC prediction from the DC,
-:func:`~.prediction.coefficients`, which version 7 leaves out); ``varint``: unsigned
-LEB128 (:mod:`medcomp_gui.varint`)::
+:func:`~.prediction.coefficients`, the DC with the model's step and the classes with
+static tables, where version 7 codes the detail values themselves, the DC with
+``DC_STEP`` and the classes with adapted tables,
+:func:`~.entropy.adaptive_class_weights`); ``varint``: unsigned LEB128
+(:mod:`medcomp_gui.varint`)::
 
     b"RWN" u8 version | u8 quality | varint latent channels | varint frames | varint rows
     | varint cols | per frame: varint length, frame
@@ -73,8 +76,15 @@ VERSION = 7
 #: (``LOSSLESS_VERSION``)
 LOSSY_VERSIONS = (4, 6, 7)
 #: the first payload version that codes the detail channels without the AC prediction
-#: (:func:`~.prediction.coefficients`)
+#: (:func:`~.prediction.coefficients`), quantises the DC with ``DC_STEP`` and adapts the
+#: class tables (:func:`~.entropy.adaptive_class_weights`)
 UNPREDICTED_VERSION = 7
+#: payload version 7 on: the DC's quantisation step, as a share of the model's (the
+#: latent's DC is divided by it before quantisation, multiplied back after decoding).
+#: Development set, 16 images of every group (benchmarks/probes/dc_step.py, levels
+#: 1-7, BD-rate against the model's step): 0.8 -2.1 % on CR/DX, -2.3 to -3.1 % on CT,
+#: -0.7 to +0.3 % elsewhere; 0.6 up to +1.2 %, 0.5 up to +5 %, 1.4 +4 to +8 %
+DC_STEP = 0.8
 #: quality levels: the model's trained levels plus its extrapolated ones
 LEVELS = 11
 _HEAD = struct.Struct("<3sBB")  # magic, version, quality; then varints (module docstring)
@@ -110,10 +120,7 @@ class LoadedModel:
         with the tables of ``level``, counted at the positions where they differ."""
         from medcomp_gui.codecs.rwnet import entropy
 
-        latents = [
-            np.rint(np.asarray(self.analysis(v[np.newaxis, :, :, np.newaxis], level))[0])
-            for v in (x, filled)
-        ]
+        latents = [np.rint(self.latent(v, level)) for v in (x, filled)]
         plain, other = (y.astype(np.int32) for y in latents)
         differ = np.flatnonzero((plain != other).any(axis=-1))
         if differ.size == 0:
@@ -124,18 +131,26 @@ class LoadedModel:
         ]
         return float(bits[0] - bits[1])
 
+    def latent(self, x: np.ndarray, level: int) -> np.ndarray:
+        """The unrounded latent ``(h, w, channels)`` of ``x`` ``(rows, cols)`` (padded) at
+        ``level``, as the encoder quantises it (the DC divided by ``DC_STEP``)."""
+        y = np.array(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
+        y[..., 0] /= DC_STEP
+        return y
+
     def encode_frame(self, x: np.ndarray, level: int) -> bytes:
         """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded)."""
         from medcomp_gui.codecs.rwnet import entropy, rdoq
 
-        y = np.asarray(self.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
+        y = self.latent(x, level)
         # quantised with the level's own tables, then each group's tables chosen for it
         # (quantising again with the chosen tables gained 0.1 % on the development set
         # for a third more encoding time)
-        symbols = rdoq.optimise(y, self.tables, level, predict=False)
+        symbols = rdoq.optimise(y, self.tables, level, predict=False, dc_step=DC_STEP)
         prepared = entropy.Prepared(symbols, self.tables, level, predict=False)  # for both
         chosen = entropy.choose_table_levels(symbols, self.tables, level, prepared=prepared)
-        offsets = reconstruction_offsets(y, symbols, rdoq.weights_of(self.tables, level))
+        weights = rdoq.weights_of(self.tables, level, DC_STEP)
+        offsets = reconstruction_offsets(y, symbols, weights)
         signs = entropy.sign_weights(prepared.by_channel, prepared.where)
         stream = entropy.encode_latent(symbols, self.tables, level, chosen, prepared, signs)
         return _side(chosen, level, offsets, signs) + stream
@@ -150,14 +165,22 @@ class LoadedModel:
 
         chosen, offsets, signs, stream = _read_side(frame, level, self.tables.levels, version)
         predict = version < UNPREDICTED_VERSION
-        symbols = entropy.decode_latent(stream, self.tables, level, h, w, chosen, signs, predict)
-        return self.reconstruct(symbols, level, offsets)
+        symbols = entropy.decode_latent(
+            stream, self.tables, level, h, w, chosen, signs, predict, adapt_classes=not predict
+        )
+        return self.reconstruct(symbols, level, offsets, 1.0 if predict else DC_STEP)
 
     def reconstruct(
-        self, symbols: np.ndarray, level: int, offsets: np.ndarray | None = None
+        self,
+        symbols: np.ndarray,
+        level: int,
+        offsets: np.ndarray | None = None,
+        dc_step: float = 1.0,
     ) -> np.ndarray:
-        """The image ``(rows, cols)`` (padded) of an integer latent."""
+        """The image ``(rows, cols)`` (padded) of an integer latent whose DC was quantised
+        with ``dc_step`` times the model's step (:data:`DC_STEP`)."""
         y = symbols.astype(np.float32)
+        y[..., 0] *= np.float32(dc_step)
         if offsets is not None:
             y += np.sign(y) * _offset_grid(symbols, offsets)
         x = self.synthesis(y[np.newaxis], level)
@@ -541,8 +564,7 @@ def estimated_bytes(
     total = 0.0
     for frame in image.frames:
         x = _padded(_normalised(frame, image)[3])
-        y = np.rint(np.asarray(model.analysis(x[np.newaxis, :, :, np.newaxis], level))[0])
-        y = y.astype(np.int32)
+        y = np.rint(model.latent(x, level)).astype(np.int32)
         if quarter:
             y = np.ascontiguousarray(y[::2, ::2])
         bits = entropy.group_bits(y, model.tables, level, [level], predict=False)[level].sum()

@@ -67,26 +67,33 @@ def distortion_weights(
 WEIGHT_FACTOR = 2.0
 
 
-def weights_of(tables: Tables, level: int) -> np.ndarray:
-    """The distortion weight of each channel at ``level`` the encoder decides with."""
-    return tables.rdo_weights[level] * WEIGHT_FACTOR
+def weights_of(tables: Tables, level: int, dc_step: float = 1.0) -> np.ndarray:
+    """The distortion weight of each channel at ``level`` the encoder decides with; the
+    DC's times ``dc_step**2`` where it is quantised with ``dc_step`` times the model's
+    step (:data:`~.codec.DC_STEP`)."""
+    weights = tables.rdo_weights[level] * WEIGHT_FACTOR
+    weights[0] *= dc_step * dc_step
+    return weights
 
 
-def optimise(y: np.ndarray, tables: Tables, level: int, predict: bool = False) -> np.ndarray:
+def optimise(
+    y: np.ndarray, tables: Tables, level: int, predict: bool = False, dc_step: float = 1.0
+) -> np.ndarray:
     """int32 latent ``(h, w, channels)`` for the scaled, unrounded latent ``y``, its bits
     counted with the tables of ``level`` (the coder may then take some groups' tables
     from other levels: :func:`~.entropy.choose_table_levels`) as the coder codes it, with
-    the AC prediction if ``predict`` (:func:`~.prediction.coefficients`)."""
+    the AC prediction if ``predict`` (:func:`~.prediction.coefficients`); ``y``'s DC
+    divided by ``dc_step`` (:func:`weights_of`)."""
     coeffs = coefficients(tables.ac_coeffs, level, predict)
     q = np.rint(y).astype(np.int64)
     h, w, channels = q.shape
-    weights = weights_of(tables, level)
+    weights = weights_of(tables, level, dc_step)
     chosen = default_levels(level)
     target = np.ascontiguousarray(y.reshape(-1, channels).T, np.float64)  # channel-major
     for round_ in range(ROUNDS):
         if round_ == 1:  # the DC, with the classes the first round left
             left = activity_classes(to_residual(q, coeffs))
-            q[..., 0] = choose_dc(y[..., 0], tables, level, left)
+            q[..., 0] = choose_dc(y[..., 0], tables, level, left, dc_step)
         residual = to_residual(q.reshape(h, w, channels), coeffs)
         cls = activity_classes(residual).reshape(-1)
         residual = np.ascontiguousarray(residual.reshape(-1, channels).T)
@@ -110,7 +117,9 @@ def optimise(y: np.ndarray, tables: Tables, level: int, predict: bool = False) -
     return np.ascontiguousarray(q, np.int32)
 
 
-def choose_dc(y: np.ndarray, tables: Tables, level: int, classes: np.ndarray) -> np.ndarray:
+def choose_dc(
+    y: np.ndarray, tables: Tables, level: int, classes: np.ndarray, dc_step: float = 1.0
+) -> np.ndarray:
     """int64 DC ``(h, w)`` for the scaled DC ``y``: in the decoder's order (raster), each
     value among its two nearest integers and its MED prediction from the values chosen
     before it (:func:`~.prediction.dc_residual`), the one with the least ``bits + weight *
@@ -118,9 +127,10 @@ def choose_dc(y: np.ndarray, tables: Tables, level: int, classes: np.ndarray) ->
     its class from ``classes``). Plain rounding spends bits on a residual of +-1 that
     buys less than its share of a block's error (closed-loop DPCM, as in lossy
     JPEG-LS); the effect of a choice on the predictions after it is left out. A Python
-    loop: one value depends on the one before it; the DC is 1/256 of the pixels."""
+    loop: one value depends on the one before it; the DC is 1/256 of the pixels.
+    ``dc_step``: as :func:`weights_of`'s."""
     h, w = y.shape
-    weight = float(weights_of(tables, level)[0])
+    weight = float(weights_of(tables, level, dc_step)[0])
     costs: dict[tuple[int, int], tuple[int, list[float], float]] = {}
 
     def bits(k: int, b: int, r: int) -> float:

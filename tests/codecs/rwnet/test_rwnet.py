@@ -369,17 +369,18 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     level, chosen, _, signs, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     n = GOLDEN_SIDE // 16
-    decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs, predict)
+    old = {"predict": predict, "adapt_classes": not predict}  # the coding before version 7
+    decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs, **old)
     np.testing.assert_array_equal(decoded, latents)
     coded = latents.astype(np.int32), model.tables, level, chosen
-    assert entropy.encode_latent(*coded, signs=signs, predict=predict) == stream
+    assert entropy.encode_latent(*coded, signs=signs, **old) == stream
     info = PayloadInfo((GOLDEN_SIDE,) * 2, np.dtype(np.uint16), 12, meta["params"], meta["extra"])
     out = codec.decode(payload, info)
     expected = np.load(folder / "reconstruction.npy")
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
     # the golden stream exercises the adaptive tables: with static ones it differs
     monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
-    assert entropy.encode_latent(*coded, signs=signs, predict=predict) != stream
+    assert entropy.encode_latent(*coded, signs=signs, **old) != stream
 
 
 def test_tables_reload_gives_the_same_bytes(codec, tmp_path) -> None:
