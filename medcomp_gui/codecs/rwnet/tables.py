@@ -296,10 +296,12 @@ def fit_model(model, frames: list[np.ndarray]) -> Tables:
     """:func:`fit` with the latents of ``frames`` (float32 ``(rows, cols)`` in [-0.5, 0.5],
     multiples of 16) under an :class:`~.model.RWNet`, in two passes: tables fitted on
     rounded latents, then refitted on the latents the encoder's rate-distortion
-    optimisation (:mod:`.rdoq`) makes with them."""
+    optimisation (:mod:`.rdoq`) makes with them — as the encoder of payload version 7
+    quantises them (the DC divided by :data:`~.codec.DC_STEP`, no AC prediction)."""
     from keras import ops
 
     from medcomp_gui.codecs.rwnet import rdoq
+    from medcomp_gui.codecs.rwnet.codec import DC_STEP
     from medcomp_gui.codecs.rwnet.model import level_gains, path_norms
 
     raw = [ops.convert_to_numpy(model.analysis(f[np.newaxis, :, :, np.newaxis]))[0] for f in frames]
@@ -311,7 +313,13 @@ def fit_model(model, frames: list[np.ndarray]) -> Tables:
     )
     weights = rdoq.distortion_weights(model.cfg.lambdas, inv_gains, path_norms(model.cfg))
     scaled = [[y * g for y in raw] for g in gains]
+    for level in scaled:
+        for y in level:
+            y[..., 0] /= DC_STEP
     rounded = [[np.rint(y).astype(np.int32) for y in level] for level in scaled]
     first = fit(model.priors, rounded, neighbours, weights)
-    optimised = [[rdoq.optimise(y, first, q) for y in level] for q, level in enumerate(scaled)]
+    optimised = [
+        [rdoq.optimise(y, first, q, dc_step=DC_STEP) for y in level]
+        for q, level in enumerate(scaled)
+    ]
     return fit(model.priors, optimised, neighbours, weights)
