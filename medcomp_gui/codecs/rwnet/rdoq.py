@@ -24,18 +24,18 @@ from medcomp_gui.codecs.rwnet.contexts import (
     activity_classes,
     channel_bins,
     channel_groups,
-    class_context,
     dc_bins,
 )
 from medcomp_gui.codecs.rwnet.entropy import (
     ESCAPE_BITS,
+    adaptive_class_weights,
     code_lengths,
     default_levels,
     lengths_with,
     table_refs,
 )
 from medcomp_gui.codecs.rwnet.prediction import coefficients, med, to_residual
-from medcomp_gui.codecs.rwnet.tables import BITS_OF_ENTRY, TOTAL, Tables
+from medcomp_gui.codecs.rwnet.tables import BITS_OF_ENTRY, Tables
 
 ROUNDS = 2
 #: the encoder's lambda relative to the level's training lambda: chosen on the
@@ -204,8 +204,9 @@ def _empty_positions(
         keep += code_lengths(tables, int(table_of[c]), c, key, now)
         keep += weights[c] * (target[c, busy] - values[c, busy]) ** 2
         drop += weights[c] * (target[c, busy] - pred) ** 2
-    contexts = class_context(cls.reshape(h, w)).reshape(-1)[busy]
-    class_bits = -np.log2(tables.class_pmf[int(chosen[0])][contexts] / TOTAL)
+    # the class symbols cost what the coder's adapted class tables say (payload version 7)
+    mixed = adaptive_class_weights(cls.reshape(h, w), tables, int(chosen[0]))[busy]
+    class_bits = -np.log2(mixed / mixed.sum(axis=1, keepdims=True))
     keep += class_bits[np.arange(busy.size), cls[busy]]
     drop += class_bits[:, 0]
     empty = busy[drop < keep]
