@@ -491,9 +491,9 @@ def _decode_classes(coder, tables: Tables, level: int, grid: np.ndarray) -> None
     counts = np.zeros((CLASS_COUNT_CONTEXTS, CLASSES), np.int64)
     family = _family()
     for i in range(h):
-        above = grid[max(i - 1, 0) : i + 1]
-        static = tables.class_pmf[level][class_context(above)[-1]].astype(np.int64)
-        rows = class_context_group(class_context(above)[-1]) * (CLASSES + 1)
+        contexts = class_context(grid[max(i - 1, 0) : i + 1])[-1]  # the row above's
+        static = tables.class_pmf[level][contexts].astype(np.int64)
+        rows = class_context_group(contexts) * (CLASSES + 1)
         left = CLASSES
         for j in range(w):
             context = int(rows[j]) + left
