@@ -62,7 +62,7 @@ for pixels, e in data.load(sys.argv[1], split="dev"):
         tot.setdefault("off", 0)
         tot["off"] += len(base)
         for wgt in weights:
-            adaptive.SUB_WEIGHT, adaptive.SUB_CLASSES = (int(v) for v in wgt.split(":"))
+            adaptive.SUB_WEIGHT, entropy.SUB_WIDTH = (int(v) for v in wgt.split(":"))
             t = time.perf_counter()
             sub = entropy.encode_latent(symbols, T, level, chosen, prepared, signs, subs=True)
             t1 = time.perf_counter() - t

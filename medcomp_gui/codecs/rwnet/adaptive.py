@@ -52,6 +52,7 @@ class BandCounts:
         # per band: a histogram row for each (class, bin) seen (``_row``: its row, -1 for
         # none), grown as keys appear: a small image touches few, and a row is 8 KB
         self._hist: dict[int, np.ndarray] = {}
+        self._used: dict[int, int] = {}  # rows of each band's histogram in use
         self._row: dict[int, np.ndarray] = {}
         self._total: dict[int, np.ndarray] = {}
 
@@ -106,7 +107,8 @@ class BandCounts:
         """Count ``values`` (residuals) of one channel of ``band`` at their (class, bin)
         ``keys`` (``class * BINS + bin``)."""
         if band not in self._hist:
-            self._hist[band] = np.zeros((0, 2 * RANGE + 1), np.int32)
+            self._hist[band] = np.zeros((16, 2 * RANGE + 1), np.int32)
+            self._used[band] = 0
             self._row[band] = np.full(KEYS * SIGN_LEVELS, -1, np.int64)
             self._total[band] = np.zeros(KEYS * SIGN_LEVELS, np.int64)
         keys = np.asarray(keys, np.int64)
@@ -115,9 +117,13 @@ class BandCounts:
         row = self._row[band]
         new = np.unique(keys[row[keys] < 0])
         if new.size:
-            row[new] = len(self._hist[band]) + np.arange(new.size)
-            grown = np.zeros((new.size, 2 * RANGE + 1), np.int32)
-            self._hist[band] = np.concatenate([self._hist[band], grown])
+            used = self._used[band]
+            row[new] = used + np.arange(new.size)
+            self._used[band] = used + new.size
+            if self._used[band] > len(self._hist[band]):  # room for twice as many rows
+                grown = np.zeros((2 * self._used[band], 2 * RANGE + 1), np.int32)
+                grown[:used] = self._hist[band][:used]
+                self._hist[band] = grown
         inside = np.abs(values) <= RANGE
         flat = row[keys[inside]] * (2 * RANGE + 1) + values[inside] + RANGE
         # np.add.at, by sorting (several times faster for a channel's few thousand values)

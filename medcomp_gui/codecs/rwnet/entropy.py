@@ -575,11 +575,24 @@ def decode_latent(
             key = classes[busy] * BINS + bins
             if (context := sign_context(by_channel, c, busy, signs)) is not None:
                 key = key + KEYS * context[1]
-            groups = _key_groups(key)
-            models = channel.models(np.array([k for k, _ in groups], np.int64))
-            for (k, at), model in zip(groups, models, strict=True):
-                base = k % KEYS
-                read(c, channel.t, base // BINS, base % BINS, busy[at], model)
+            order = np.argsort(key, kind="stable")  # the encoder's group order
+            distinct, starts = np.unique(key[order], return_index=True)
+            models = channel.models(distinct)
+            sizes = np.diff(np.append(starts, order.size)).tolist()
+            # one decode call per group, then the whole channel at once (as :func:`read`)
+            decoded = [coder.decode(m, n) for m, n in zip(models, sizes, strict=True)]
+            index = np.concatenate(decoded) if decoded else np.zeros(0, np.int64)
+            base = np.repeat(distinct % KEYS, sizes)
+            cls, bins_ = base // BINS, base % BINS
+            values = index.astype(np.int64) + tables.low[channel.t, cls, c, bins_]
+            outside = index == tables.length[channel.t, cls, c, bins_]
+            count = np.count_nonzero(outside)
+            if count:
+                if used + count > n_escapes:
+                    raise CodecError("RWNet frame stream has too few escaped values")
+                values[outside] = escaped[used : used + count]
+                used += count
+            by_channel[c, busy[order]] = values
             channel.seen(key, by_channel[c, busy])
             if context is not None:
                 by_channel[c, busy] *= context[0]

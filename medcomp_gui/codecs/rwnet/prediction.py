@@ -76,8 +76,11 @@ def ac_prediction(dc: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
 
 
 def to_residual(symbols: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
-    """What is coded: channel 0 as its DC residual, the others minus their AC prediction."""
-    out = symbols.astype(np.int64) - ac_prediction(symbols[..., 0], coeffs)
+    """What is coded: channel 0 as its DC residual, the others minus their AC prediction
+    (none to subtract where ``coeffs`` are all zero, :func:`coefficients`)."""
+    out = symbols.astype(np.int64)
+    if coeffs.any():
+        out -= ac_prediction(symbols[..., 0], coeffs)
     out[..., 0] = dc_residual(symbols[..., 0])
     return out
 
@@ -85,7 +88,9 @@ def to_residual(symbols: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
 def from_residual(residual: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
     """Inverse of :func:`to_residual`."""
     dc = dc_restore(residual[..., 0])
-    out = residual.astype(np.int64) + ac_prediction(dc, coeffs)
+    out = residual.astype(np.int64)
+    if coeffs.any():
+        out += ac_prediction(dc, coeffs)
     out[..., 0] = dc
     return out
 
