@@ -8,10 +8,12 @@ the values above and to the left in the block (each clipped to 2, 9 sub-contexts
 parent's mixed distribution (weight ``adaptive.SUB_WEIGHT``) plus its counts, so it
 does not start from the static table (what sank the 25 sub-contexts of
 ``neighbour_values.py``). The patch uses them only in bands with sign weights (a
-structure the encoder found), below class ``adaptive.SUB_CLASSES``.
+structure the encoder found) and for tables narrower than ``entropy.SUB_WIDTH``; it
+codes such a channel's values with per-symbol probabilities (constriction's categorical
+family) for tables up to 128 entries wide, a model per key for wider ones.
 
 For the named development images at the given 0-based levels: the stream's bytes
-without and with the sub-contexts, for each ``WEIGHT:CLASSES`` pair, and the entropy
+without and with the sub-contexts, for each ``WEIGHT:WIDTH`` pair, and the entropy
 coder's seconds; ``--check`` decodes the last and compares.
 
 Finding (2026-12-04; sim:CRDX:dev:3 and :6, the Siemens MR, sim:CT:dev:2, a Sonosite US;
@@ -19,13 +21,15 @@ levels 3/5/7/9; weight 64, all classes, gated by the sign weights): radiographs 
 -1.9 % of the stream at levels 5-9; the MR -1.2 / -1.1 / +0.1 %, the US -0.9 / -0.3 /
 +0.2 % at levels 5/7/9; CT +0.1 to +0.3 %; every image -0.72 % in all. Without the gate
 CT loses up to +3 % at level 9 (a noise band's sub-contexts only add learning cost);
-restricted to classes below 4-8 the gain is gone too (it is in the busy positions). The
-entropy coder takes about twice as long (more groups, one model and one decode call
-each): MR2 encode + decode 2.63 s at q9, RG1 6.22 s at q10 (targets 1.5 and 6 s), so not
-taken: it needs a decoder with fewer Python calls per group first.
+restricted to classes below 4-8, or to tables up to 128 / 64 / 32 entries wide, most of
+the gain is gone (it is in the busy positions: -0.28 / -0.15 / -0.07 % against -0.63 %
+on three images). The entropy coder takes two to three times as long either way (more
+groups with a model and a decode call each; per-symbol probabilities cost as much in
+numpy): MR2 encode + decode 2.63 s at q9, RG1 6.22 s at q10 (targets 1.5 and 6 s), so
+not taken.
 
 Usage: python benchmarks/probes/neighbour_subs.py DATA NAME[,NAME...] LEVEL[,...]
-       WEIGHT:CLASSES[,...] [--check]
+       WEIGHT:WIDTH[,...] [--check]   (e.g. 64:1024)
 """
 
 import sys
