@@ -312,11 +312,7 @@ ESCAPE_BITS = 32
 def table_refs(tables: Tables, level: int, channel: int, key: np.ndarray):
     """(low, length, offset) of the table of each (class, bin) ``key`` of ``channel``;
     ``level`` an int, or an array of levels (then one row per level)."""
-    index = (level, slice(None), channel, slice(None))
-    shape = (-1,) if np.ndim(level) == 0 else (np.size(level), -1)
-    return tuple(
-        a[index].reshape(shape)[..., key] for a in (tables.low, tables.length, tables.offset)
-    )
+    return tuple(a[level, channel][..., key] for a in tables.by_channel())
 
 
 def lengths_with(tables: Tables, refs, values: np.ndarray) -> np.ndarray:

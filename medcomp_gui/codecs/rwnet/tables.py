@@ -106,6 +106,17 @@ class Tables:
             self._models[stored] = constriction.stream.model.Categorical(probs, perfect=False)
         return self._models[stored]
 
+    def by_channel(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``low``, ``length`` and ``offset`` as ``(levels, channels, CLASSES * BINS)``
+        (cached): one channel's tables at one level lie together, indexed by ``class *
+        BINS + bin`` (the encoder's rate estimates look them up by the thousand)."""
+        if "by_channel" not in self._models:
+            self._models["by_channel"] = tuple(
+                np.ascontiguousarray(a.transpose(0, 2, 1, 3).reshape(a.shape[0], a.shape[2], -1))
+                for a in (self.low, self.length, self.offset)
+            )
+        return self._models["by_channel"]
+
     def class_probabilities(self, level: int, contexts: np.ndarray) -> np.ndarray:
         """Float64 ``(n, CLASSES)``: the class probabilities in each of ``contexts``."""
         return self.class_pmf[level][contexts].astype(np.float64) / TOTAL
