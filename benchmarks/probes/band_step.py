@@ -7,7 +7,7 @@ quantisation (their distortion weights times ``s**2``) and multiplied back after
 each variant ``GROUPS:s``; the latent's coded bytes (stream only) and the PSNR of the
 reconstruction (no reconstruction offsets). BD-rate of each variant against none.
 
-Finding (2026-12-04; the 11 simulated radiographs and the RT portal image, levels 1-8):
+Finding (2026-12-03, 6th session; the 11 simulated radiographs and the RT portal image, levels 1-8):
 every variant loses on average: the finest HH x1.5 +0.2 %, depth-3 HH x1.5 +0.5 %, both
 +0.7 %, the finest level x1.25 +0.5 % and x0.8 +0.1 %, depth 3 x0.8 +0.5 %; the best
 single image gains 1.1 % (the RT image, finest level x1.25). RDOQ already empties what

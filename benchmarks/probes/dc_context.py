@@ -1,4 +1,4 @@
-"""Probe (2026-12-04): would the DC's context bins gain from the residual on the left?
+"""Probe (2026-12-03, 6th session): would the DC's context bins gain from the residual on the left?
 
 The DC residual (MED) is coded with the tables of (class, bin of the summed magnitudes
 of the three residuals above, :func:`~.contexts.dc_bins`). For every ``EVERY``-th

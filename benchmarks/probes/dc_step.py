@@ -6,7 +6,7 @@ times ``s**2``) and multiplied back after, for each ``s`` of ``STEPS``: the late
 coded bytes (stream only) and the PSNR of the reconstruction (no reconstruction offsets).
 BD-rate of each ``s`` against ``s = 1`` over levels 1-7.
 
-Per level range (2026-12-04): levels 1-4 on four simulated radiographs: 0.6 -1.6 %, 0.7
+Per level range (2026-12-03, 6th session): levels 1-4 on four simulated radiographs: 0.6 -1.6 %, 0.7
 -2.5 %, 0.85 -1.4 %, 1.2 +2.8 % (0.7, today's DC_STEP, is best); levels 4-8 on all 60
 dev images: 0.7 -0.06 %, 0.85 -0.15 % (simulated radiographs +0.1 to +0.4 % at 0.7 and
 0 to +0.2 % at 0.85, the RT portal image -5.5 / -7.8 %, everything else within 0.2 %):

@@ -1,4 +1,4 @@
-"""Probe (2026-12-04): neighbour sub-contexts in the coder, with a hierarchical prior.
+"""Probe (2026-12-03, 6th session): neighbour sub-contexts in the coder, with a hierarchical prior.
 
 Needs the coder patch ``benchmarks/probes/patches/neighbour_subs.diff`` applied
 (``git apply benchmarks/probes/patches/neighbour_subs.diff``; not in the product): each
@@ -16,7 +16,7 @@ For the named development images at the given 0-based levels: the stream's bytes
 without and with the sub-contexts, for each ``WEIGHT:WIDTH`` pair, and the entropy
 coder's seconds; ``--check`` decodes the last and compares.
 
-Finding (2026-12-04; sim:CRDX:dev:3 and :6, the Siemens MR, sim:CT:dev:2, a Sonosite US;
+Finding (2026-12-03, 6th session; sim:CRDX:dev:3 and :6, the Siemens MR, sim:CT:dev:2, a US;
 levels 3/5/7/9; weight 64, all classes, gated by the sign weights): radiographs -1.0 to
 -1.9 % of the stream at levels 5-9; the MR -1.2 / -1.1 / +0.1 %, the US -0.9 / -0.3 /
 +0.2 % at levels 5/7/9; CT +0.1 to +0.3 %; every image -0.72 % in all. Without the gate

@@ -1,4 +1,4 @@
-"""Probe (2026-12-04): what in the neighbours' values would pay as a context?
+"""Probe (2026-12-03, 6th session): what in the neighbours' values would pay as a context?
 
 For the development images whose source starts with one of ``PREFIXES`` at the given
 qualities (the encoder's latent), ideal adaptive code lengths (``ideal.bits``) of the
@@ -12,7 +12,7 @@ detail values of every non-row channel, per band:
 - ``z4``: ``now`` split by whether the values above and to the left are zero;
 - ``m9``: ``now`` split by their magnitudes clipped to 2.
 
-Finding (2026-12-04; sim:CRDX:dev:3 and :6, sim:CT:dev:2, the Siemens MR at q5/q7/q9):
+Finding (2026-12-03, 6th session; sim:CRDX:dev:3 and :6, sim:CT:dev:2, the Siemens MR at q5/q7/q9):
 the sign coded apart gains nothing (-0.1 % in all; the flip already carries it); **m9
 -2.5 %** in all (radiographs -3.6 to -14.4 %, the MR -4 to -6.4 %, CT -11.6 % at q5 and
 0 % at q9), z4 -1.3 %. The coder with m9 as counted sub-contexts under a hierarchical
