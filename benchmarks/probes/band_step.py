@@ -21,18 +21,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from ideal import dev_frames, scaled_point
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reference import bd  # noqa: E402
 
 from medcomp_gui.codecs.rwnet import codec as rc  # noqa: E402
-from medcomp_gui.codecs.rwnet import data, entropy, rdoq  # noqa: E402
 from medcomp_gui.codecs.rwnet.contexts import channel_groups  # noqa: E402
-from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
 
 m = rc.load_model()
-T = m.tables
 first, last = (int(v) for v in sys.argv[3].split("-"))
 groups = channel_groups(256)
 variants = {"none": np.ones(256)}
@@ -41,39 +38,18 @@ for spec in sys.argv[4:]:
     scale = np.ones(256)
     scale[np.isin(groups, [int(g) for g in names.split(",")])] = float(s)
     variants[spec] = scale
-scale_dc = np.ones(256)
-scale_dc[0] = rc.DC_STEP
 means = {k: [] for k in variants}
-for pixels, entry in data.load(sys.argv[1], split="dev"):
-    if not entry["source"].startswith(tuple(sys.argv[2].split(","))):
-        continue
-    image = MedicalImage(pixels, entry["bits_stored"])
-    x = rc._padded(rc._normalised(image.frames[0], image)[3])
-    rows, cols = image.frames[0].shape
-    curves = {k: [] for k in variants}
-    for level in range(first, last + 1):
-        y = np.asarray(m.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
-        for name, scale in variants.items():
-            s = (scale * scale_dc).astype(np.float32)
-            saved = T.rdo_weights[level].copy()
-            T.rdo_weights[level] = saved * scale * scale
-            try:
-                symbols = rdoq.optimise(y / s, T, level, dc_step=rc.DC_STEP)
-            finally:
-                T.rdo_weights[level] = saved
-            prepared = entropy.Prepared(symbols, T, level)
-            chosen = entropy.choose_table_levels(symbols, T, level, prepared=prepared)
-            signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-            n = len(entropy.encode_latent(symbols, T, level, chosen, prepared, signs))
-            latent = symbols.astype(np.float32) * s
-            out = np.asarray(m.synthesis(latent[np.newaxis], level))[0, :rows, :cols, 0]
-            mse = float(((out - x[:rows, :cols]) ** 2).mean())
-            curves[name].append({"bpp": 8 * n / (rows * cols), "psnr": 10 * np.log10(1 / mse)})
+for entry, x, shape in dev_frames(sys.argv[1], tuple(sys.argv[2].split(","))):
+    curves = {
+        k: [scaled_point(m, x, shape, level, scale, rc.DC_STEP) for level in range(first, last + 1)]
+        for k, scale in variants.items()
+    }
     line = []
     for k in variants:
         if k != "none":
             b = bd(curves["none"], curves[k])
-            means[k].append(b)
-            line.append(f"{k}: {b:+.1f} %")
+            if b is not None:
+                means[k].append(b)
+                line.append(f"{k}: {b:+.1f} %")
     print(entry["source"], *line, flush=True)
 print("mean", *[f"{k}: {np.mean(v):+.2f} %" for k, v in means.items() if v])

@@ -20,47 +20,25 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from ideal import dev_frames, scaled_point
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reference import bd  # noqa: E402
 
 from medcomp_gui.codecs.rwnet import codec as rc  # noqa: E402
-from medcomp_gui.codecs.rwnet import data, entropy, rdoq  # noqa: E402
-from medcomp_gui.imaging.image import MedicalImage  # noqa: E402
 
 m = rc.load_model()
-T = m.tables
 steps = [float(v) for v in sys.argv[3].split(",")]
 first, last = (int(v) for v in (sys.argv[4] if len(sys.argv) > 4 else "0-6").split("-"))
 means = {s: [] for s in steps if s != 1.0}
-for pixels, entry in data.load(sys.argv[1], split="dev"):
-    if not entry["source"].startswith(tuple(sys.argv[2].split(","))):
-        continue
-    image = MedicalImage(pixels, entry["bits_stored"])
-    x = rc._padded(rc._normalised(image.frames[0], image)[3])
-    rows, cols = image.frames[0].shape
-    curves = {s: [] for s in steps}
-    for level in range(first, last + 1):
-        y = np.asarray(m.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
-        for s in steps:
-            scaled = y.copy()
-            scaled[..., 0] /= s
-            saved = T.rdo_weights[level, 0]
-            T.rdo_weights[level, 0] = saved * s * s
-            try:
-                symbols = rdoq.optimise(scaled, T, level)
-            finally:
-                T.rdo_weights[level, 0] = saved
-            prepared = entropy.Prepared(symbols, T, level)
-            chosen = entropy.choose_table_levels(symbols, T, level, prepared=prepared)
-            signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-            n = len(entropy.encode_latent(symbols, T, level, chosen, prepared, signs))
-            latent = symbols.astype(np.float32)
-            latent[..., 0] *= s
-            out = np.asarray(m.synthesis(latent[np.newaxis], level))[0, :rows, :cols, 0]
-            mse = float(((out - x[:rows, :cols]) ** 2).mean())
-            curves[s].append({"bpp": 8 * n / (rows * cols), "psnr": 10 * np.log10(1 / mse)})
+for entry, x, shape in dev_frames(sys.argv[1], tuple(sys.argv[2].split(","))):
+    curves = {}
+    for s in steps:
+        scale = np.ones(256)
+        scale[0] = s
+        curves[s] = [
+            scaled_point(m, x, shape, level, scale, 1.0) for level in range(first, last + 1)
+        ]
     line = []
     for s in means:
         b = bd(curves[1.0], curves[s])

@@ -89,3 +89,40 @@ def dev_latents(folder: str, prefixes: tuple[str, ...], qualities: tuple[int, ..
             prepared = encoded_latent(image, quality)
             if prepared is not None:
                 yield entry, quality, prepared
+
+
+def dev_frames(folder: str, prefixes: tuple[str, ...]):
+    """(manifest entry, padded normalised frame ``x``, (rows, cols)) of each development
+    image whose source starts with one of ``prefixes``."""
+    from medcomp_gui.codecs.rwnet import data
+
+    for pixels, entry in data.load(folder, split="dev"):
+        if entry["source"].startswith(prefixes):
+            image = MedicalImage(pixels, entry["bits_stored"])
+            yield entry, rc._padded(rc._normalised(image.frames[0], image)[3]), pixels.shape
+
+
+def scaled_point(model, x, shape, level: int, steps: np.ndarray, dc_step: float) -> dict:
+    """{bpp, psnr} of ``x`` at ``level`` (stream bytes only, no reconstruction offsets)
+    with each channel quantised at ``steps`` times its step (its RDOQ weight times
+    ``steps**2``), the DC also at ``dc_step`` times (as the encoder's ``DC_STEP``)."""
+    from medcomp_gui.codecs.rwnet import rdoq
+
+    tables, (rows, cols) = model.tables, shape
+    y = np.asarray(model.analysis(x[np.newaxis, :, :, np.newaxis], level))[0]
+    total = np.asarray(steps, np.float32).copy()
+    total[0] *= dc_step
+    saved = tables.rdo_weights[level].copy()
+    tables.rdo_weights[level] = saved * steps * steps
+    try:
+        symbols = rdoq.optimise(y / total, tables, level, dc_step=dc_step)
+    finally:
+        tables.rdo_weights[level] = saved
+    prepared = entropy.Prepared(symbols, tables, level)
+    chosen = entropy.choose_table_levels(symbols, tables, level, prepared=prepared)
+    signs = entropy.sign_weights(prepared.by_channel, prepared.where)
+    n = len(entropy.encode_latent(symbols, tables, level, chosen, prepared, signs))
+    latent = symbols.astype(np.float32) * total
+    out = np.asarray(model.synthesis(latent[np.newaxis], level))[0, :rows, :cols, 0]
+    mse = float(((out - x[:rows, :cols]) ** 2).mean())
+    return {"bpp": 8 * n / (rows * cols), "psnr": 10 * np.log10(1 / mse)}

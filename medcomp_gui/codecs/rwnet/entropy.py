@@ -537,11 +537,9 @@ def decode_latent(
         busy = np.nonzero(classes)[0]
         counts = BandCounts()
 
-        def read(c: int, t: int, k: int, b: int, where: np.ndarray, model=None) -> None:
+        def values_of(index: np.ndarray, low, length) -> np.ndarray:
+            """The values of decoded table ``index``es (int64), the escapes taken in order."""
             nonlocal used
-            low, length = tables.low.item(t, k, c, b), tables.length.item(t, k, c, b)
-            model = model or tables.model(t, k, c, b)
-            index = np.asarray(coder.decode(model, where.size), np.int64)
             values = index + low
             outside = index == length
             count = np.count_nonzero(outside)
@@ -550,7 +548,13 @@ def decode_latent(
                     raise CodecError("RWNet frame stream has too few escaped values")
                 values[outside] = escaped[used : used + count]
                 used += count
-            by_channel[c, where] = values
+            return values
+
+        def read(c: int, t: int, k: int, b: int, where: np.ndarray, model=None) -> None:
+            low, length = tables.low.item(t, k, c, b), tables.length.item(t, k, c, b)
+            model = model or tables.model(t, k, c, b)
+            index = np.asarray(coder.decode(model, where.size), np.int64)
+            by_channel[c, where] = values_of(index, low, length)
 
         for i in range(h):  # the DC, row by row: each row's bins from the row above
             rows = by_channel[0, max(i - 1, 0) * w : (i + 1) * w].reshape(-1, w)
@@ -577,18 +581,14 @@ def decode_latent(
             sizes = np.diff(np.append(starts, order.size)).tolist()
             # one decode call per group, then the whole channel at once (as :func:`read`)
             decoded = [coder.decode(m, n) for m, n in zip(models, sizes, strict=True)]
-            index = np.concatenate(decoded) if decoded else np.zeros(0, np.int64)
+            index = np.concatenate(decoded).astype(np.int64) if decoded else np.zeros(0, np.int64)
             base = np.repeat(distinct % KEYS, sizes)
             cls, bins_ = base // BINS, base % BINS
-            values = index.astype(np.int64) + tables.low[channel.t, cls, c, bins_]
-            outside = index == tables.length[channel.t, cls, c, bins_]
-            count = np.count_nonzero(outside)
-            if count:
-                if used + count > n_escapes:
-                    raise CodecError("RWNet frame stream has too few escaped values")
-                values[outside] = escaped[used : used + count]
-                used += count
-            by_channel[c, busy[order]] = values
+            low, length = (
+                tables.low[channel.t, cls, c, bins_],
+                tables.length[channel.t, cls, c, bins_],
+            )
+            by_channel[c, busy[order]] = values_of(index, low, length)
             channel.seen(key, by_channel[c, busy])
             if context is not None:
                 by_channel[c, busy] *= context[0]
