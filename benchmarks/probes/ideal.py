@@ -30,6 +30,26 @@ def bits(symbols: np.ndarray, contexts: np.ndarray) -> float:
     return float(h + 0.5 * np.log2(n_of_pair).sum())
 
 
+def report(entry: dict, quality: int, ways: dict[str, float], total: dict[str, float]) -> None:
+    """Print one image's bytes per way of coding (and each against ``now``), adding them to
+    ``total``."""
+    for name, value in ways.items():
+        total[name] = total.get(name, 0.0) + value
+    print(
+        entry["source"],
+        f"q{quality}:",
+        ", ".join(f"{n} {v:.0f} B ({100 * (v / ways['now'] - 1):+.1f} %)" for n, v in ways.items()),
+        flush=True,
+    )
+
+
+def report_total(total: dict[str, float]) -> None:
+    """Print the totals of :func:`report` against ``now``."""
+    print(
+        "total", ", ".join(f"{n} {100 * (v / total['now'] - 1):+.2f} %" for n, v in total.items())
+    )
+
+
 def encoded_latent(image: MedicalImage, quality: int) -> entropy.Prepared | None:
     """The latent the encoder codes for ``image`` at ``quality`` (after RDOQ), as its
     entropy coder prepared it; None where the level was stored losslessly."""

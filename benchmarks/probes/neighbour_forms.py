@@ -30,7 +30,7 @@ Usage: python benchmarks/probes/neighbour_forms.py DATA_FOLDER PREFIX[,PREFIX...
 import sys
 
 import numpy as np
-from ideal import bits, dev_latents
+from ideal import bits, dev_latents, report, report_total
 
 from medcomp_gui.codecs.rwnet import entropy
 from medcomp_gui.codecs.rwnet.contexts import (
@@ -107,12 +107,5 @@ for entry, quality, p in dev_latents(sys.argv[1], tuple(sys.argv[2].split(",")),
         way = name.split(":")[0]
         spent = sum(bits(np.concatenate(a), np.concatenate(b)) for a, b in by_band.values())
         cost[way] = cost.get(way, 0.0) + spent / 8
-    for name, value in cost.items():
-        total[name] = total.get(name, 0.0) + value
-    print(
-        entry["source"],
-        f"q{quality}:",
-        ", ".join(f"{n} {v:.0f} B ({100 * (v / cost['now'] - 1):+.1f} %)" for n, v in cost.items()),
-        flush=True,
-    )
-print("total", ", ".join(f"{n} {100 * (v / total['now'] - 1):+.2f} %" for n, v in total.items()))
+    report(entry, quality, cost, total)
+report_total(total)

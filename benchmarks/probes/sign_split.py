@@ -24,7 +24,7 @@ Usage: python benchmarks/probes/sign_split.py DATA_FOLDER PREFIX[,PREFIX...] QUA
 import sys
 
 import numpy as np
-from ideal import bits, dev_latents
+from ideal import bits, dev_latents, report, report_total
 
 from medcomp_gui.codecs.rwnet import entropy
 from medcomp_gui.codecs.rwnet.contexts import (
@@ -88,12 +88,5 @@ for entry, quality, p in dev_latents(sys.argv[1], tuple(sys.argv[2].split(",")),
         "z4": cost["z4"],
         "m9": cost["m9"],
     }
-    for n, v in ways.items():
-        total[n] = total.get(n, 0.0) + v
-    print(
-        entry["source"],
-        f"q{quality}:",
-        ", ".join(f"{n} {v:.0f} B ({100 * (v / ways['now'] - 1):+.1f} %)" for n, v in ways.items()),
-        flush=True,
-    )
-print("total", ", ".join(f"{n} {100 * (v / total['now'] - 1):+.2f} %" for n, v in total.items()))
+    report(entry, quality, ways, total)
+report_total(total)
