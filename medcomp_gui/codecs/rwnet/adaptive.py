@@ -20,13 +20,22 @@ On the development set, per-channel adaptation within a band took 2-50 % off the
 detail bits of held-out images (``WEIGHT`` 16, 64, 256 within a few % of each other; 64
 chosen) — out of distribution it pays far more than the 2-3 % measured in
 distribution with the earlier tables (models/README.md).
+
+From payload version 8 on, in the bands with sign prediction (:func:`~.entropy.sign_context`)
+each value's count key also carries its *neighbour sub-context* (:func:`with_subs`): the
+magnitudes of the values above and to its left in its block. A sub-context's values count
+for its (class, bin, sign level) as before, and also on their own; once it has some, a
+value in it is coded with its parent's mixed distribution mixed again with those counts
+(weight ``SUB_WEIGHT``): a hierarchical prior, so that nine-fold thinner counts still
+help. The (class, bin) sums the neighbours' magnitudes; ideal code lengths say each one's
+small value apart carries more (benchmarks/probes/neighbour_forms.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES
+from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES, block_neighbours
 from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
 
 #: the static table's weight, in counts (chosen on the development set)
@@ -43,44 +52,116 @@ SIGN_LEVELS = 2
 #: values counted per (class, bin): -RANGE .. RANGE (tables are at most 512 wide and,
 #: below the top class, bounded by their class; a value beyond counts as an escape)
 RANGE = 1024
+#: count keys of the (class, bin, sign level) contexts; a value with a neighbour
+#: sub-context (payload version 8) is counted under ``PARENTS * (1 + sub)`` plus its key
+#: as well (:func:`with_subs`)
+PARENTS = KEYS * SIGN_LEVELS
+#: neighbour sub-contexts: the magnitudes of the values above and to the left in the
+#: block, each clipped to ``SUB_CLIP``
+SUB_CLIP = 2
+SUBS = (SUB_CLIP + 1) ** 2
+#: a sub-context's parent distribution's weight, in counts, against its own counts
+SUB_WEIGHT = 64
+#: counts a sub-context needs before its values are coded apart from its parent's (a few
+#: move a distribution of weight ``SUB_WEIGHT`` little, and each costs a model)
+SUB_MIN = 8
+_WIDTH = 2 * RANGE + 1  # values counted per key
+
+
+def with_subs(key: np.ndarray, by_channel: np.ndarray, c: int, where: np.ndarray) -> np.ndarray:
+    """The count keys ``key`` of detail channel ``c`` at positions ``where`` with their
+    neighbour sub-contexts: ``PARENTS * (1 + (SUB_CLIP + 1) * min(|above|, SUB_CLIP) +
+    min(|left|, SUB_CLIP))`` added (the values above and to the left in the block,
+    :func:`~.contexts.block_neighbours`, 0 where there is none), which a decoder has
+    before it decodes the channel."""
+    near = block_neighbours()[c] if by_channel.shape[0] == 4**4 else (-1, -1)
+    sub = np.zeros(where.size, np.int64)
+    for side, scale in ((0, SUB_CLIP + 1), (1, 1)):
+        if near[side] >= 0:
+            sub += scale * np.minimum(np.abs(by_channel[near[side], where]), SUB_CLIP)
+    return key + PARENTS * (1 + sub)
 
 
 class BandCounts:
     """Counts of the values coded so far in each band of one frame."""
 
     def __init__(self) -> None:
-        # per band: a histogram row for each (class, bin) seen (``_row``: its row, -1 for
-        # none), grown as keys appear: a small image touches few, and a row is 8 KB
+        # per band: a histogram row for each (class, bin, sign level) seen (``_row``: its
+        # row, -1 for none), grown as keys appear: a small image touches few, and a row is
+        # 8 KB; a neighbour sub-context's few values as sorted ``key * _WIDTH + value +
+        # RANGE`` codes with their counts (``_sub``): rows for them would be mostly zeros
         self._hist: dict[int, np.ndarray] = {}
         self._used: dict[int, int] = {}  # rows of each band's histogram in use
         self._row: dict[int, np.ndarray] = {}
         self._total: dict[int, np.ndarray] = {}
+        self._sub: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def effective(self, band: int, keys: np.ndarray) -> np.ndarray:
+        """``keys`` (count keys of one channel) with each neighbour sub-context that has
+        fewer than ``SUB_MIN`` counts in ``band`` replaced by its parent: the keys its
+        values are coded by (:meth:`models`)."""
+        total = self._total.get(band)
+        if total is None:
+            return keys % PARENTS
+        return np.where(total[keys] >= SUB_MIN, keys, keys % PARENTS)
 
     def models(self, tables: Tables, level: int, channel: int, band: int, keys: np.ndarray):
-        """For each (class, bin) key (``class * BINS + bin``) of ``keys``, the constriction
-        model of its table (level, class, channel, bin) mixed with the counts of ``band``
-        there; the static model where there are none. One vectorised mix per channel: a
-        model per key would cost more than the coding."""
+        """For each count key of the distinct ``keys`` (``class * BINS + bin``, plus ``KEYS``
+        times the sign level, plus a neighbour sub-context's ``PARENTS * (1 + sub)``), the
+        constriction model its values are coded with: its table (level, class, channel,
+        bin) mixed with the counts of ``band`` at its (class, bin, sign level) where there
+        are ``MIN_COUNT`` or more, else the static model; where its sub-context has counts,
+        that distribution mixed again with them (weight ``SUB_WEIGHT``). Vectorised per
+        channel: a model per key would cost more than the coding."""
+        import constriction
+
         keys = np.asarray(keys, np.int64)
-        cls, bins = keys % KEYS // BINS, keys % BINS
+        parent = keys % PARENTS
         total = self._total.get(band)
-        seen = np.zeros(keys.size, bool) if total is None else total[keys] >= MIN_COUNT
+        if total is None:
+            seen = deep = np.zeros(keys.size, bool)
+        else:
+            seen = total[parent] >= MIN_COUNT
+            deep = (keys >= PARENTS) & (total[keys] >= SUB_MIN)
         out = [None] * keys.size
-        for i in np.flatnonzero(~seen).tolist():
-            out[i] = tables.model(level, int(cls[i]), channel, int(bins[i]))
-        here = np.flatnonzero(seen)
+        for i in np.flatnonzero(~seen & ~deep).tolist():
+            k = int(parent[i]) % KEYS
+            out[i] = tables.model(level, k // BINS, channel, k % BINS)
+        here = np.flatnonzero(seen | deep)
         if here.size == 0:
             return out
-        mixed = self._mixed(tables, level, channel, band, keys[here])
-        for i, model in zip(here.tolist(), mixed, strict=True):
-            out[i] = model
+        parents, which = np.unique(parent[here], return_inverse=True)
+        probs, first, size = self._mixed(tables, level, channel, band, parents)
+        shared: dict[int, object] = {}  # one model per parent distribution
+        for i, p in zip(here[~deep[here]].tolist(), which[~deep[here]].tolist(), strict=True):
+            if p not in shared:
+                a = int(first[p])
+                shared[p] = constriction.stream.model.Categorical(
+                    probs[a : a + int(size[p])], perfect=False
+                )
+            out[i] = shared[p]
+        sub = here[deep[here]]
+        if sub.size:
+            blended, start = self._blended(
+                keys[sub],
+                probs,
+                first[which[deep[here]]],
+                size[which[deep[here]]],
+                band,
+                tables,
+                level,
+                channel,
+            )
+            ends = np.append(start[1:], blended.size)
+            for i, a, z in zip(sub.tolist(), start.tolist(), ends.tolist(), strict=True):
+                out[i] = constriction.stream.model.Categorical(blended[a:z], perfect=False)
         return out
 
     def _mixed(self, tables: Tables, level: int, channel: int, band: int, key: np.ndarray):
-        """The mixed models of the (class, bin) ``key`` (each has counts). The tables
-        lie end to end in one flat array (they differ in length up to 513 entries)."""
-        import constriction
-
+        """(float64 probabilities end to end, first entry, size) of the distributions of
+        the (class, bin, sign level) ``key``: each table (its values, then its escape;
+        tables differ in length up to 513 entries) mixed with its counts where it has
+        ``MIN_COUNT`` or more, else the table alone."""
         cls, bins = key % KEYS // BINS, key % BINS
         low = tables.low[level, cls, channel, bins].astype(np.int64)
         length = tables.length[level, cls, channel, bins].astype(np.int64)
@@ -90,30 +171,63 @@ class BandCounts:
         pos = np.arange(int(size.sum())) - np.repeat(first, size)  # 0 .. length in each
         static = tables.pmf[np.repeat(start, size) + pos].astype(np.int64)
         column = np.repeat(low + RANGE, size) + pos
+        row = self._row[band][key]
+        counted = self._total[band][key] >= MIN_COUNT
         valid = (pos < np.repeat(length, size)) & (column >= 0) & (column <= 2 * RANGE)
-        rows = np.repeat(self._row[band][key], size)
-        hist = self._hist[band][rows, np.clip(column, 0, 2 * RANGE)]
+        valid &= np.repeat(counted, size)
+        hist = self._hist[band][np.repeat(np.maximum(row, 0), size), np.clip(column, 0, 2 * RANGE)]
         counts = np.where(valid, hist, 0).astype(np.int64)  # int32: TOTAL * counts overflows
         escape = first + length
-        counts[escape] = self._total[band][key] - np.add.reduceat(counts, first)
+        counts[escape] = np.where(
+            counted, self._total[band][key] - np.add.reduceat(counts, first), 0
+        )
         mixed = WEIGHT * static + TOTAL * counts
         probs = mixed / np.repeat(np.add.reduceat(mixed, first), size).astype(np.float64)
-        return [
-            constriction.stream.model.Categorical(probs[a:b], perfect=False)
-            for a, b in zip(first.tolist(), (first + size).tolist(), strict=True)
-        ]
+        return probs, first, size
+
+    def _blended(self, keys, probs, first, size, band, tables, level, channel):
+        """(float64 probabilities end to end, each one's first entry) of the sub-context
+        ``keys`` (each with counts): its parent's distribution (``probs`` from ``first``,
+        ``size`` entries) times ``SUB_WEIGHT`` plus its own counts (its values outside
+        the table at the escape), over ``SUB_WEIGHT`` plus their number."""
+        start = np.cumsum(size) - size
+        pos = np.arange(int(size.sum())) - np.repeat(start, size)
+        blended = SUB_WEIGHT * probs[np.repeat(first, size) + pos]
+        codes, counts = self._sub[band]
+        lo = np.searchsorted(codes, keys * _WIDTH)
+        hi = np.searchsorted(codes, (keys + 1) * _WIDTH)
+        owner = np.repeat(np.arange(keys.size), hi - lo)
+        entry = np.arange(owner.size) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+        entry += np.repeat(lo, hi - lo)
+        base = keys % PARENTS % KEYS
+        low = tables.low[level, base // BINS, channel, base % BINS].astype(np.int64)
+        value = codes[entry] - keys[owner] * _WIDTH - RANGE
+        at = value - low[owner]
+        inside = (at >= 0) & (at < size[owner] - 1)
+        own = counts[entry]
+        blended[start[owner[inside]] + at[inside]] += own[inside]  # distinct (key, value)
+        n = self._total[band][keys]
+        kept = np.bincount(owner[inside], own[inside], minlength=keys.size).astype(np.int64)
+        blended[start + size - 1] += n - kept
+        blended /= np.repeat(SUB_WEIGHT + n, size).astype(np.float64)
+        return blended, start
 
     def add(self, band: int, keys: np.ndarray, values: np.ndarray) -> None:
-        """Count ``values`` (residuals) of one channel of ``band`` at their (class, bin)
-        ``keys`` (``class * BINS + bin``)."""
+        """Count ``values`` (residuals) of one channel of ``band`` at their count ``keys``
+        (as :meth:`models`'; a value with a sub-context counts for its parent too)."""
         if band not in self._hist:
-            self._hist[band] = np.zeros((16, 2 * RANGE + 1), np.int32)
+            self._hist[band] = np.zeros((16, _WIDTH), np.int32)
             self._used[band] = 0
-            self._row[band] = np.full(KEYS * SIGN_LEVELS, -1, np.int64)
-            self._total[band] = np.zeros(KEYS * SIGN_LEVELS, np.int64)
+            self._row[band] = np.full(PARENTS, -1, np.int64)
+            self._total[band] = np.zeros(PARENTS * (SUBS + 1), np.int64)
         keys = np.asarray(keys, np.int64)
         values = np.asarray(values, np.int64)
-        self._total[band] += np.bincount(keys, minlength=KEYS * SIGN_LEVELS)
+        self._total[band] += np.bincount(keys, minlength=PARENTS * (SUBS + 1))
+        sub = keys >= PARENTS
+        if sub.any():
+            self._total[band] += np.bincount(keys[sub] % PARENTS, minlength=PARENTS * (SUBS + 1))
+            self._add_sub(band, keys[sub], values[sub])
+        keys = keys % PARENTS
         row = self._row[band]
         new = np.unique(keys[row[keys] < 0])
         if new.size:
@@ -121,11 +235,32 @@ class BandCounts:
             row[new] = used + np.arange(new.size)
             self._used[band] = used + new.size
             if self._used[band] > len(self._hist[band]):  # room for twice as many rows
-                grown = np.zeros((2 * self._used[band], 2 * RANGE + 1), np.int32)
+                grown = np.zeros((2 * self._used[band], _WIDTH), np.int32)
                 grown[:used] = self._hist[band][:used]
                 self._hist[band] = grown
         inside = np.abs(values) <= RANGE
-        flat = row[keys[inside]] * (2 * RANGE + 1) + values[inside] + RANGE
+        flat = row[keys[inside]] * _WIDTH + values[inside] + RANGE
         # np.add.at, by sorting (several times faster for a channel's few thousand values)
         cells, counts = np.unique(flat, return_counts=True)
         self._hist[band].reshape(-1)[cells] += counts.astype(np.int32)
+
+    def _add_sub(self, band: int, keys: np.ndarray, values: np.ndarray) -> None:
+        """Count the sub-context ``keys``' ``values`` (those within ``RANGE``) in ``_sub``."""
+        inside = np.abs(values) <= RANGE
+        codes, counts = np.unique(
+            keys[inside] * _WIDTH + values[inside] + RANGE, return_counts=True
+        )
+        if band not in self._sub:
+            self._sub[band] = codes, counts.astype(np.int64)
+            return
+        old_codes, old_counts = self._sub[band]
+        at = np.searchsorted(old_codes, codes)
+        found = at < old_codes.size
+        found[found] = old_codes[at[found]] == codes[found]
+        old_counts[at[found]] += counts[found]  # (a merge, not a sort of everything)
+        new = ~found
+        if new.any():
+            self._sub[band] = (
+                np.insert(old_codes, at[new], codes[new]),
+                np.insert(old_counts, at[new], counts[new]),
+            )

@@ -4,12 +4,14 @@ lossless where a level would cost more than lossless coding (or ``lossless`` is 
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 7; versions 4 and 6 are still read: 4 has no sign weights, and both
-code the detail channels as residuals of the AC prediction from the DC,
+Payload (version 8; versions 4, 6 and 7 are still read: 4 has no sign weights, and 4
+and 6 code the detail channels as residuals of the AC prediction from the DC,
 :func:`~.prediction.coefficients`, the DC with the model's step and the classes with
-static tables, where version 7 codes the detail values themselves, the DC with
+static tables, where version 7 on codes the detail values themselves, the DC with
 ``DC_STEP`` and the classes with adapted tables,
-:func:`~.entropy.adaptive_class_weights`); ``varint``: unsigned LEB128
+:func:`~.entropy.adaptive_class_weights`; version 8 also counts the adapted detail
+values by their neighbour sub-contexts, :func:`~.adaptive.with_subs`); ``varint``:
+unsigned LEB128
 (:mod:`medcomp_gui.varint`)::
 
     b"RWN" u8 version | u8 quality | varint latent channels | varint frames | varint rows
@@ -70,15 +72,18 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 7
+VERSION = 8
 #: payload versions this code reads: 4 (rwnet-v5 until 2026-12-03, without sign
-#: prediction), 6 (with it), 7 (without the AC prediction), and the lossless payloads
-#: (``LOSSLESS_VERSION``)
-LOSSY_VERSIONS = (4, 6, 7)
+#: prediction), 6 (with it), 7 (without the AC prediction), 8 (with neighbour
+#: sub-contexts), and the lossless payloads (``LOSSLESS_VERSION``)
+LOSSY_VERSIONS = (4, 6, 7, 8)
 #: the first payload version that codes the detail channels without the AC prediction
 #: (:func:`~.prediction.coefficients`), quantises the DC with ``DC_STEP`` and adapts the
 #: class tables (:func:`~.entropy.adaptive_class_weights`)
 UNPREDICTED_VERSION = 7
+#: the first payload version whose adapted detail values are also counted by their
+#: neighbour sub-contexts (:func:`~.adaptive.with_subs`)
+SUBS_VERSION = 8
 #: payload version 7 on: the DC's quantisation step, as a share of the model's (the
 #: latent's DC is divided by it before quantisation, multiplied back after decoding).
 #: Development set: 20 images of every group (benchmarks/probes/dc_step.py, levels 1-7,
@@ -154,7 +159,9 @@ class LoadedModel:
         weights = rdoq.weights_of(self.tables, level, DC_STEP)
         offsets = reconstruction_offsets(y, symbols, weights)
         signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-        stream = entropy.encode_latent(symbols, self.tables, level, chosen, prepared, signs)
+        stream = entropy.encode_latent(
+            symbols, self.tables, level, chosen, prepared, signs, subs=True
+        )
         return _side(chosen, level, offsets, signs) + stream
 
     def decode_frame(
@@ -168,7 +175,16 @@ class LoadedModel:
         chosen, offsets, signs, stream = _read_side(frame, level, self.tables.levels, version)
         predict = version < UNPREDICTED_VERSION
         symbols = entropy.decode_latent(
-            stream, self.tables, level, h, w, chosen, signs, predict, adapt_classes=not predict
+            stream,
+            self.tables,
+            level,
+            h,
+            w,
+            chosen,
+            signs,
+            predict,
+            adapt_classes=not predict,
+            subs=version >= SUBS_VERSION,
         )
         return self.reconstruct(symbols, level, offsets, 1.0 if predict else DC_STEP)
 
@@ -215,18 +231,17 @@ def reconstruction_offsets(
     in bits (``weights``: the level's bits per squared latent error, :mod:`.rdoq`), is
     less than the offsets' side information."""
     index = _offset_index(symbols).reshape(-1, symbols.shape[-1])
-    err = ((y - symbols) * np.sign(symbols)).reshape(index.shape).astype(np.float64)
-    weight = np.broadcast_to(np.asarray(weights, np.float64)[None, :], index.shape)
-    offsets = np.zeros(OFFSETS, np.int8)
-    saved = 0.0
-    for i in range(OFFSETS):
-        here = index == i
-        if not here.any():
-            continue
-        delta = np.clip(np.rint(err[here].mean() * OFFSET_UNIT), -127, 127) / OFFSET_UNIT
-        offsets[i] = int(delta * OFFSET_UNIT)
-        e, w = err[here], weight[here]
-        saved += float((w * (e**2 - (e - delta) ** 2)).sum())
+    nonzero = np.nonzero(index >= 0)  # (position, channel) of each nonzero detail value
+    i = index[nonzero]
+    err = (y.reshape(index.shape)[nonzero] - symbols.reshape(index.shape)[nonzero]).astype(
+        np.float64
+    ) * np.sign(symbols.reshape(index.shape)[nonzero])
+    weight = np.asarray(weights, np.float64)[nonzero[1]]
+    count = np.bincount(i, minlength=OFFSETS)
+    mean = np.bincount(i, err, minlength=OFFSETS) / np.maximum(count, 1)
+    delta = np.clip(np.rint(mean * OFFSET_UNIT), -127, 127) / OFFSET_UNIT
+    offsets = (delta * OFFSET_UNIT).astype(np.int8)
+    saved = float((weight * (err**2 - (err - delta[i]) ** 2)).sum())
     return offsets if saved > 8 * (OFFSETS + 1) else None
 
 

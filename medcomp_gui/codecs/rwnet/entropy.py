@@ -6,8 +6,11 @@ time, each table mixed with the counts of the classes before it in its count con
 :func:`adaptive_class_weights`), then the DC residuals row by row
 (their bins from the row above, :func:`~.contexts.dc_bins`), then for each other channel
 (as its prediction residual, see :mod:`.prediction`) and each (class, context bin) pair, the
-values of that channel at the positions of that pair, each group with the fixed
-categorical model of its table. A detail value's context bin comes from channels
+values of that channel at the positions of that pair, each group with the categorical
+model of its table, mixed with the counts of its band so far (:mod:`.adaptive`; by sign
+level too in bands with sign prediction, and from payload version 8 on by neighbour
+sub-context as well, each group's key :meth:`~.adaptive.BandCounts.effective`). A detail
+value's context bin comes from channels
 decoded before it (:func:`~.contexts.channel_bins`); the coarsest level's bands
 (:func:`~.contexts.row_channels`) are decoded row by row, their bins also taking in their
 own row above. At positions of class 0 only the DC is coded (every other residual is 0
@@ -30,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from medcomp_gui import varint
-from medcomp_gui.codecs.rwnet.adaptive import KEYS, SIGN_LEVELS, BandCounts
+from medcomp_gui.codecs.rwnet.adaptive import KEYS, SIGN_LEVELS, BandCounts, with_subs
 from medcomp_gui.codecs.rwnet.contexts import (
     BINS,
     CLASSES,
@@ -297,10 +300,21 @@ def group_bits(
             bins = channel_bins(by_channel, tables.neighbours, c, (h, w), where[c])
             key = classes[where[c]] * BINS + bins
         levels = np.asarray(candidates)  # every candidate level's tables at once
-        lengths = lengths_with(tables, table_refs(tables, levels, c, key), by_channel[c, where[c]])
-        for q, row in zip(levels.tolist(), lengths, strict=True):
-            bits[q, groups[c]] += row.sum()
+        key, values, count = _distinct_pairs(key, by_channel[c, where[c]])
+        lengths = lengths_with(tables, table_refs(tables, levels, c, key), values)
+        for q, row in zip(levels.tolist(), lengths @ count, strict=True):
+            bits[q, groups[c]] += row
     return bits
+
+
+def _distinct_pairs(key: np.ndarray, values: np.ndarray):
+    """The distinct (key, value) pairs of a channel and how often each occurs: a
+    channel's values repeat (mostly 0 and +-1), and looking each one up in every
+    candidate level's tables cost more than sorting them once."""
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    pairs, count = np.unique(key.astype(np.int64) * span + (values - low), return_counts=True)
+    return pairs // span, pairs % span + low, count.astype(np.float64)
 
 
 #: bits of side information for one group coded with another level's tables
@@ -340,13 +354,16 @@ def encode_latent(
     signs: np.ndarray | None = None,
     predict: bool = False,
     adapt_classes: bool = True,
+    subs: bool = False,
 ) -> bytes:
     """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``,
     each group coded with the tables of its ``table_levels`` (default: ``level``), each
     detail value times its sign flip by ``signs`` (:func:`sign_context`; None: none),
     with the AC prediction if ``predict`` (:func:`~.prediction.coefficients`; payload
     versions before 7; ``prepared``'s own when given), the classes with adapted tables if
-    ``adapt_classes`` (:func:`adaptive_class_weights`; payload version 7 on)."""
+    ``adapt_classes`` (:func:`adaptive_class_weights`; payload version 7 on), the
+    adapted values of the bands with sign prediction also counted by their neighbour
+    sub-contexts if ``subs`` (:func:`~.adaptive.with_subs`; payload version 8 on)."""
     import constriction
 
     h, w, channels = symbols.shape
@@ -375,6 +392,8 @@ def encode_latent(
             if (context := sign_context(by_channel, c, where_c, signs)) is not None:
                 flips, levels = context
                 key = key + KEYS * levels
+                if subs:
+                    key = with_subs(key, by_channel, c, where_c)
             _code_channel(coder_of, where_c, key, by_channel, (h, w), coded, escapes, flips)
     coder = constriction.stream.stack.AnsCoder()
     for index, model in reversed(coded):  # a stack: what is coded last is read first
@@ -399,6 +418,12 @@ class _Channel:
         self.tables, self.t, self.c, self.counts = tables, t, c, counts
         self.row = c in row_channels(tables.channels)
         self.band = int(channel_groups(tables.channels)[c])
+
+    def groups(self, keys: np.ndarray) -> np.ndarray:
+        """The keys the channel's values are grouped and coded by: ``keys`` themselves,
+        a neighbour sub-context without enough counts yet its parent's
+        (:meth:`~.adaptive.BandCounts.effective`)."""
+        return keys if self.row else self.counts.effective(self.band, keys)
 
     def models(self, keys: np.ndarray) -> list:
         """The model of each (class, bin) key, in the order given."""
@@ -428,7 +453,7 @@ def _code_channel(
     position in ``where``, plus ``KEYS`` times its sign level; ``flips``: its sign
     flips, :func:`sign_context`)."""
     tables, t, c = channel.tables, channel.t, channel.c
-    group = key
+    group = channel.groups(key)
     if channel.row:
         group = where // shape[1] * (CLASSES * BINS) + key
     order = np.argsort(group, kind="stable")
@@ -445,7 +470,7 @@ def _code_channel(
     index = np.where(outside, length, index).astype(np.int32)
     _, starts = np.unique(group, return_index=True)
     ends = np.append(starts[1:], key.size)
-    models = channel.models(key[starts])
+    models = channel.models(group[starts] if not channel.row else key[starts])
     for a, z, model in zip(starts.tolist(), ends.tolist(), models, strict=True):
         coded.append((index[a:z], model))
     channel.seen(key, values)
@@ -509,6 +534,7 @@ def decode_latent(
     signs: np.ndarray | None = None,
     predict: bool = False,
     adapt_classes: bool = True,
+    subs: bool = False,
 ) -> np.ndarray:
     """Inverse of :func:`encode_latent`; CodecError for a damaged stream."""
     import constriction
@@ -575,8 +601,11 @@ def decode_latent(
             key = classes[busy] * BINS + bins
             if (context := sign_context(by_channel, c, busy, signs)) is not None:
                 key = key + KEYS * context[1]
-            order = np.argsort(key, kind="stable")  # the encoder's group order
-            distinct, starts = np.unique(key[order], return_index=True)
+                if subs:
+                    key = with_subs(key, by_channel, c, busy)
+            group = channel.groups(key)
+            order = np.argsort(group, kind="stable")  # the encoder's group order
+            distinct, starts = np.unique(group[order], return_index=True)
             models = channel.models(distinct)
             sizes = np.diff(np.append(starts, order.size)).tolist()
             # one decode call per group, then the whole channel at once (as :func:`read`)

@@ -330,7 +330,9 @@ def _regenerate(codec) -> None:
     enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
     level, chosen, _, signs, stream = _frame(enc.payload, load_model())
     n = GOLDEN_SIDE // 16
-    latents = entropy.decode_latent(stream, load_model().tables, level, n, n, chosen, signs)
+    latents = entropy.decode_latent(
+        stream, load_model().tables, level, n, n, chosen, signs, subs=True
+    )
     GOLDEN.mkdir(exist_ok=True)
     (GOLDEN / "golden.rwnet").write_bytes(enc.payload)
     (GOLDEN / "golden.json").write_text(
@@ -345,13 +347,14 @@ def _regenerate(codec) -> None:
 
 @pytest.mark.parametrize(
     "folder, version",
-    [(GOLDEN, 7), (GOLDEN / "v6", 6), (GOLDEN / "v4", 4)],
-    ids=["current", "payload-v6", "payload-v4"],
+    [(GOLDEN, 8), (GOLDEN / "v7", 7), (GOLDEN / "v6", 6), (GOLDEN / "v4", 4)],
+    ids=["current", "payload-v7", "payload-v6", "payload-v4"],
 )
 def test_golden_file(codec, monkeypatch, folder, version) -> None:
     """The golden payload decodes to its latents and image, and today's coder codes
-    those latents to the same stream; payloads of version 4 (before sign prediction)
-    and 6 (with the AC prediction, until 2026-12-03) still decode the same."""
+    those latents to the same stream; payloads of version 4 (before sign prediction),
+    6 (with the AC prediction, until 2026-12-03) and 7 (without neighbour sub-contexts,
+    until 2026-12-03) still decode the same."""
     from medcomp_gui.codecs.rwnet import adaptive, entropy
     from medcomp_gui.codecs.rwnet.codec import load_model
 
@@ -369,7 +372,8 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     level, chosen, _, signs, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     n = GOLDEN_SIDE // 16
-    old = {"predict": predict, "adapt_classes": not predict}  # the coding before version 7
+    # the coding before version 7, and before version 8
+    old = {"predict": predict, "adapt_classes": not predict, "subs": version >= 8}
     decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs, **old)
     np.testing.assert_array_equal(decoded, latents)
     coded = latents.astype(np.int32), model.tables, level, chosen
@@ -378,6 +382,8 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     out = codec.decode(payload, info)
     expected = np.load(folder / "reconstruction.npy")
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
+    if version >= 8:  # the golden stream exercises the neighbour sub-contexts
+        assert entropy.encode_latent(*coded, signs=signs, **{**old, "subs": False}) != stream
     # the golden stream exercises the adaptive tables: with static ones it differs
     monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
     assert entropy.encode_latent(*coded, signs=signs, **old) != stream

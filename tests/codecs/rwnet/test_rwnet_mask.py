@@ -231,3 +231,17 @@ def test_each_frame_has_its_own_mask(codec) -> None:
     padding = padded == -2000
     np.testing.assert_array_equal(out[1][padding], padded[padding])
     assert out.shape == image.pixels.shape
+
+
+def test_opening_is_scipys_binary_opening_by_the_square() -> None:
+    from scipy import ndimage
+
+    from medcomp_gui.codecs.rwnet import mask
+
+    rng = np.random.default_rng(4)
+    square = np.ones((mask.OPENING, mask.OPENING), bool)
+    for shape, density in (((37, 53), 0.5), ((64, 64), 0.8), ((9, 120), 0.95)):
+        at = rng.random(shape) < density
+        at[: shape[0] // 3, : shape[1] // 2] = True  # a region touching two edges
+        expected = ndimage.binary_opening(at, structure=square, border_value=1)
+        np.testing.assert_array_equal(mask.opening(at), expected)
