@@ -179,7 +179,8 @@ def _key_groups(key: np.ndarray) -> list[tuple[int, np.ndarray]]:
     if key.size == 0:
         return []
     order = np.argsort(key, kind="stable")
-    keys, starts = np.unique(key[order], return_index=True)
+    starts = _starts(key[order])
+    keys = key[order][starts]
     ends = np.append(starts[1:], order.size)
     return [
         (k, order[a:b])
@@ -468,12 +469,20 @@ def _code_channel(
     outside = (index < 0) | (index >= length)
     escapes.append(values[outside].astype(np.int32))
     index = np.where(outside, length, index).astype(np.int32)
-    _, starts = np.unique(group, return_index=True)
+    starts = _starts(group)
     ends = np.append(starts[1:], key.size)
     models = channel.models(group[starts] if not channel.row else key[starts])
     for a, z, model in zip(starts.tolist(), ends.tolist(), models, strict=True):
         coded.append((index[a:z], model))
     channel.seen(key, values)
+
+
+def _starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of the sorted ``ordered`` starts (``np.unique``'s
+    ``return_index`` without sorting again)."""
+    if ordered.size == 0:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
 
 
 def _varints(values: np.ndarray) -> bytes:
@@ -605,7 +614,8 @@ def decode_latent(
                     key = with_subs(key, by_channel, c, busy)
             group = channel.groups(key)
             order = np.argsort(group, kind="stable")  # the encoder's group order
-            distinct, starts = np.unique(group[order], return_index=True)
+            starts = _starts(group[order])
+            distinct = group[order][starts]
             models = channel.models(distinct)
             sizes = np.diff(np.append(starts, order.size)).tolist()
             # one decode call per group, then the whole channel at once (as :func:`read`)
