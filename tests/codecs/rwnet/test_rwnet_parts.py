@@ -298,12 +298,11 @@ def test_side_information_damage_is_a_codec_error() -> None:
             _read_side(bad, 2, 10)
 
 
-def test_sign_prediction_round_trips_and_pays_on_a_radiograph(model) -> None:
-    """A smooth radiograph's fine bands have signs that follow their neighbours': the
-    encoder finds weights, the latent coded with them decodes the same, and is smaller
-    than without them (a simulated radiograph, seeded; 34,492 -> 33,253 bytes)."""
+def _radiograph_latent(model):
+    """(tables, latent at level 9, its :class:`~.entropy.Prepared`, sign weights) of a
+    seeded simulated radiograph (384 x 320)."""
     from medcomp_gui.codecs.rwnet import entropy, rdoq, simulate
-    from medcomp_gui.codecs.rwnet.codec import _normalised, _packed_signs, _unpacked_signs
+    from medcomp_gui.codecs.rwnet.codec import _normalised
     from medcomp_gui.imaging.image import MedicalImage
 
     values, bits = simulate.radiograph(np.random.default_rng(2), 384, 320)
@@ -314,6 +313,17 @@ def test_sign_prediction_round_trips_and_pays_on_a_radiograph(model) -> None:
     symbols = rdoq.optimise(y, tables, 8)
     prepared = entropy.Prepared(symbols, tables, 8, predict=False)
     signs = entropy.sign_weights(prepared.by_channel, prepared.where)
+    return tables, symbols, prepared, signs
+
+
+def test_sign_prediction_round_trips_and_pays_on_a_radiograph(model) -> None:
+    """A smooth radiograph's fine bands have signs that follow their neighbours': the
+    encoder finds weights, the latent coded with them decodes the same, and is smaller
+    than without them (a simulated radiograph, seeded; 34,492 -> 33,253 bytes)."""
+    from medcomp_gui.codecs.rwnet import entropy
+    from medcomp_gui.codecs.rwnet.codec import _packed_signs, _unpacked_signs
+
+    tables, symbols, prepared, signs = _radiograph_latent(model)
     assert np.abs(signs).sum() > 0
     np.testing.assert_array_equal(_unpacked_signs(_packed_signs(signs)), signs)
     plain = entropy.encode_latent(symbols, tables, 8, None, prepared)
@@ -553,13 +563,26 @@ def test_adaptation_shrinks_an_image_unlike_the_training_set(model, monkeypatch)
     assert len(adapted) < 0.99 * len(static)  # 8,838 against 9,074 bytes
 
 
+def _recorded_probabilities(monkeypatch) -> list:
+    """The probabilities of every constriction categorical model made from now on (the
+    list fills as they are made)."""
+    import constriction
+
+    given = []
+    real = constriction.stream.model.Categorical
+    monkeypatch.setattr(
+        constriction.stream.model,
+        "Categorical",
+        lambda probs, perfect: given.append(np.array(probs)) or real(probs, perfect=perfect),
+    )
+    return given
+
+
 def test_band_counts_of_a_large_band_stay_exact(model, monkeypatch) -> None:
     """A band of a large image counts a value some 10**5 times: the mix of static table
     and counts must stay exact (int32 counts times the tables' total overflowed, the
     mixed probabilities went negative, and MR2's quality 5 wrote a stream its decoder
     could not read)."""
-    import constriction
-
     from medcomp_gui.codecs.rwnet import adaptive
 
     tables, level, channel, cls, bin_ = model.tables, 5, 200, 3, 2
@@ -569,13 +592,7 @@ def test_band_counts_of_a_large_band_stay_exact(model, monkeypatch) -> None:
     counts = adaptive.BandCounts()
     seen = 100_000
     counts.add(band, np.repeat(key, seen), np.full(seen, value))
-    given = []
-    real = constriction.stream.model.Categorical
-    monkeypatch.setattr(
-        constriction.stream.model,
-        "Categorical",
-        lambda probs, perfect: given.append(np.array(probs)) or real(probs, perfect=perfect),
-    )
+    given = _recorded_probabilities(monkeypatch)
     counts.models(tables, level, channel, band, key)
     (probs,) = given
     static = tables.probabilities(level, cls, channel, bin_)
@@ -590,8 +607,6 @@ def test_neighbour_sub_contexts_mix_their_counts_into_their_parents(model, monke
     (class, bin, sign level) too; a sub-context with counts is coded with its parent's
     mixed distribution mixed again with its own counts (a value outside the table at the
     escape), one without counts with its parent's model itself."""
-    import constriction
-
     from medcomp_gui.codecs.rwnet import adaptive
 
     tables, level, channel, cls, bin_ = model.tables, 5, 200, 3, 2
@@ -605,13 +620,7 @@ def test_neighbour_sub_contexts_mix_their_counts_into_their_parents(model, monke
     keys = np.array([parent] * 40 + [sub] * 31)
     values = np.array([low] * 40 + [low + 1] * 30 + [low + length + 5000])
     counts.add(band, keys, values)
-    given = []
-    real = constriction.stream.model.Categorical
-    monkeypatch.setattr(
-        constriction.stream.model,
-        "Categorical",
-        lambda probs, perfect: given.append(np.array(probs)) or real(probs, perfect=perfect),
-    )
+    given = _recorded_probabilities(monkeypatch)
     plain, deep, none = counts.models(tables, level, channel, band, np.array([parent, sub, empty]))
     assert none is plain  # no counts of its own: its parent's model
     mixed, blended = given
@@ -631,18 +640,9 @@ def test_neighbour_sub_contexts_round_trip_and_pay_on_a_radiograph(model) -> Non
     """The latent of a seeded simulated radiograph coded with neighbour sub-contexts
     (payload version 8) decodes the same, and is smaller than without them (level 9:
     33,542 -> 33,010 bytes)."""
-    from medcomp_gui.codecs.rwnet import entropy, rdoq, simulate
-    from medcomp_gui.codecs.rwnet.codec import _normalised
-    from medcomp_gui.imaging.image import MedicalImage
+    from medcomp_gui.codecs.rwnet import entropy
 
-    values, bits = simulate.radiograph(np.random.default_rng(2), 384, 320)
-    image = MedicalImage(values.astype(np.uint16), bits)
-    x = _normalised(image.frames[0], image)[3]
-    tables = model.tables
-    y = np.asarray(model.analysis(x[None, :, :, None], 8))[0]
-    symbols = rdoq.optimise(y, tables, 8)
-    prepared = entropy.Prepared(symbols, tables, 8, predict=False)
-    signs = entropy.sign_weights(prepared.by_channel, prepared.where)
+    tables, symbols, prepared, signs = _radiograph_latent(model)
     without = entropy.encode_latent(symbols, tables, 8, None, prepared, signs)
     with_subs = entropy.encode_latent(symbols, tables, 8, None, prepared, signs, subs=True)
     assert len(with_subs) < 0.995 * len(without)
