@@ -21,14 +21,15 @@ detail bits of held-out images (``WEIGHT`` 16, 64, 256 within a few % of each ot
 chosen) — out of distribution it pays far more than the 2-3 % measured in
 distribution with the earlier tables (models/README.md).
 
-From payload version 8 on, in the bands with sign prediction (:func:`~.entropy.sign_context`)
-each value's count key also carries its *neighbour sub-context* (:func:`with_subs`): the
-magnitudes of the values above and to its left in its block. A sub-context's values count
-for its (class, bin, sign level) as before, and also on their own; once it has some, a
-value in it is coded with its parent's mixed distribution mixed again with those counts
-(weight ``SUB_WEIGHT``): a hierarchical prior, so that nine-fold thinner counts still
-help. The (class, bin) sums the neighbours' magnitudes; ideal code lengths say each one's
-small value apart carries more (benchmarks/probes/neighbour_forms.py).
+From payload version 8 on, in the bands with sign prediction
+(:func:`~.entropy.sign_context`) each value's count key also carries its *neighbour
+sub-context* (:func:`with_subs`): the magnitudes of the values above and to its left in
+its block. A sub-context's values count for its (class, bin, sign level) as before, and
+also on their own; once it has ``SUB_MIN``, a value in it is coded with its parent's
+mixed distribution mixed again with those counts (weight ``SUB_WEIGHT``): a hierarchical
+prior, so that nine-fold thinner counts still help. The (class, bin) sums the
+neighbours' magnitudes; ideal code lengths say each one's small value apart carries more
+(benchmarks/probes/neighbour_forms.py).
 """
 
 from __future__ import annotations
@@ -66,6 +67,13 @@ SUB_WEIGHT = 64
 #: move a distribution of weight ``SUB_WEIGHT`` little, and each costs a model)
 SUB_MIN = 8
 _WIDTH = 2 * RANGE + 1  # values counted per key
+
+
+def _end_to_end(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first entry of each, position within its own) of arrays of ``size`` entries laid
+    end to end in one flat array."""
+    first = np.cumsum(size) - size
+    return first, np.arange(int(size.sum())) - np.repeat(first, size)
 
 
 def with_subs(key: np.ndarray, by_channel: np.ndarray, c: int, where: np.ndarray) -> np.ndarray:
@@ -110,8 +118,9 @@ class BandCounts:
         times the sign level, plus a neighbour sub-context's ``PARENTS * (1 + sub)``), the
         constriction model its values are coded with: its table (level, class, channel,
         bin) mixed with the counts of ``band`` at its (class, bin, sign level) where there
-        are ``MIN_COUNT`` or more, else the static model; where its sub-context has counts,
-        that distribution mixed again with them (weight ``SUB_WEIGHT``). Vectorised per
+        are ``MIN_COUNT`` or more, else the static model; where its sub-context has
+        ``SUB_MIN`` counts or more, that distribution mixed again with them (weight
+        ``SUB_WEIGHT``). Vectorised per
         channel: a model per key would cost more than the coding."""
         import constriction
 
@@ -132,21 +141,22 @@ class BandCounts:
             return out
         parents, which = np.unique(parent[here], return_inverse=True)
         probs, first, size = self._mixed(tables, level, channel, band, parents)
+        apart = deep[here]
         shared: dict[int, object] = {}  # one model per parent distribution
-        for i, p in zip(here[~deep[here]].tolist(), which[~deep[here]].tolist(), strict=True):
+        for i, p in zip(here[~apart].tolist(), which[~apart].tolist(), strict=True):
             if p not in shared:
                 a = int(first[p])
                 shared[p] = constriction.stream.model.Categorical(
                     probs[a : a + int(size[p])], perfect=False
                 )
             out[i] = shared[p]
-        sub = here[deep[here]]
+        sub = here[apart]
         if sub.size:
             blended, start = self._blended(
                 keys[sub],
                 probs,
-                first[which[deep[here]]],
-                size[which[deep[here]]],
+                first[which[apart]],
+                size[which[apart]],
                 band,
                 tables,
                 level,
@@ -167,8 +177,7 @@ class BandCounts:
         length = tables.length[level, cls, channel, bins].astype(np.int64)
         start = tables.offset[level, cls, channel, bins].astype(np.int64)
         size = length + 1  # each table's values and its escape
-        first = np.cumsum(size) - size
-        pos = np.arange(int(size.sum())) - np.repeat(first, size)  # 0 .. length in each
+        first, pos = _end_to_end(size)
         static = tables.pmf[np.repeat(start, size) + pos].astype(np.int64)
         column = np.repeat(low + RANGE, size) + pos
         row = self._row[band][key]
@@ -190,8 +199,7 @@ class BandCounts:
         ``keys`` (each with counts): its parent's distribution (``probs`` from ``first``,
         ``size`` entries) times ``SUB_WEIGHT`` plus its own counts (its values outside
         the table at the escape), over ``SUB_WEIGHT`` plus their number."""
-        start = np.cumsum(size) - size
-        pos = np.arange(int(size.sum())) - np.repeat(start, size)
+        start, pos = _end_to_end(size)
         blended = SUB_WEIGHT * probs[np.repeat(first, size) + pos]
         codes, counts = self._sub[band]
         lo = np.searchsorted(codes, keys * _WIDTH)

@@ -233,9 +233,8 @@ def reconstruction_offsets(
     index = _offset_index(symbols).reshape(-1, symbols.shape[-1])
     nonzero = np.nonzero(index >= 0)  # (position, channel) of each nonzero detail value
     i = index[nonzero]
-    err = (y.reshape(index.shape)[nonzero] - symbols.reshape(index.shape)[nonzero]).astype(
-        np.float64
-    ) * np.sign(symbols.reshape(index.shape)[nonzero])
+    q = symbols.reshape(index.shape)[nonzero]
+    err = (y.reshape(index.shape)[nonzero] - q).astype(np.float64) * np.sign(q)
     weight = np.asarray(weights, np.float64)[nonzero[1]]
     count = np.bincount(i, minlength=OFFSETS)
     mean = np.bincount(i, err, minlength=OFFSETS) / np.maximum(count, 1)
