@@ -113,59 +113,66 @@ class BandCounts:
             return keys % PARENTS
         return np.where(total[keys] >= SUB_MIN, keys, keys % PARENTS)
 
+    def adapted(self, band: int, keys: np.ndarray) -> np.ndarray:
+        """bool per count key of ``keys``: whether it is coded with a distribution of its
+        own (:meth:`distributions`) rather than its static table: its (class, bin, sign
+        level) has ``MIN_COUNT`` counts or more in ``band``, or its sub-context
+        ``SUB_MIN``."""
+        total = self._total.get(band)
+        if total is None:
+            return np.zeros(keys.size, bool)
+        return (total[keys % PARENTS] >= MIN_COUNT) | self._deep(band, keys)
+
+    def _deep(self, band: int, keys: np.ndarray) -> np.ndarray:
+        """bool per count key: a neighbour sub-context with ``SUB_MIN`` counts or more."""
+        total = self._total.get(band)
+        if total is None:
+            return np.zeros(keys.size, bool)
+        return (keys >= PARENTS) & (total[keys] >= SUB_MIN)
+
     def models(self, tables: Tables, level: int, channel: int, band: int, keys: np.ndarray):
         """For each count key of the distinct ``keys`` (``class * BINS + bin``, plus ``KEYS``
         times the sign level, plus a neighbour sub-context's ``PARENTS * (1 + sub)``), the
-        constriction model its values are coded with: its table (level, class, channel,
-        bin) mixed with the counts of ``band`` at its (class, bin, sign level) where there
-        are ``MIN_COUNT`` or more, else the static model; where its sub-context has
-        ``SUB_MIN`` counts or more, that distribution mixed again with them (weight
-        ``SUB_WEIGHT``). Vectorised per
+        constriction model its values are coded with: where it is :meth:`adapted`, one of
+        its :meth:`distributions`, else its static table's model. Vectorised per
         channel: a model per key would cost more than the coding."""
         import constriction
 
         keys = np.asarray(keys, np.int64)
-        parent = keys % PARENTS
-        total = self._total.get(band)
-        if total is None:
-            seen = deep = np.zeros(keys.size, bool)
-        else:
-            seen = total[parent] >= MIN_COUNT
-            deep = (keys >= PARENTS) & (total[keys] >= SUB_MIN)
+        adapted = self.adapted(band, keys)
         out = [None] * keys.size
-        for i in np.flatnonzero(~seen & ~deep).tolist():
-            k = int(parent[i]) % KEYS
+        for i in np.flatnonzero(~adapted).tolist():
+            k = int(keys[i]) % PARENTS % KEYS
             out[i] = tables.model(level, k // BINS, channel, k % BINS)
-        here = np.flatnonzero(seen | deep)
-        if here.size == 0:
-            return out
-        parents, which = np.unique(parent[here], return_inverse=True)
-        probs, first, size = self._mixed(tables, level, channel, band, parents)
-        apart = deep[here]
-        shared: dict[int, object] = {}  # one model per parent distribution
-        for i, p in zip(here[~apart].tolist(), which[~apart].tolist(), strict=True):
-            if p not in shared:
-                a = int(first[p])
-                shared[p] = constriction.stream.model.Categorical(
-                    probs[a : a + int(size[p])], perfect=False
-                )
-            out[i] = shared[p]
-        sub = here[apart]
-        if sub.size:
-            blended, start = self._blended(
-                keys[sub],
-                probs,
-                first[which[apart]],
-                size[which[apart]],
-                band,
-                tables,
-                level,
-                channel,
-            )
-            ends = np.append(start[1:], blended.size)
-            for i, a, z in zip(sub.tolist(), start.tolist(), ends.tolist(), strict=True):
-                out[i] = constriction.stream.model.Categorical(blended[a:z], perfect=False)
+        here = np.flatnonzero(adapted)
+        if here.size:
+            probs, start, size = self.distributions(tables, level, channel, band, keys[here])
+            shared: dict[int, object] = {}  # one model per distribution (keys may share)
+            ends = (start + size).tolist()
+            for i, a, z in zip(here.tolist(), start.tolist(), ends, strict=True):
+                if a not in shared:
+                    shared[a] = constriction.stream.model.Categorical(probs[a:z], perfect=False)
+                out[i] = shared[a]
         return out
+
+    def distributions(self, tables: Tables, level: int, channel: int, band: int, keys: np.ndarray):
+        """(float64 probabilities end to end, each key's first entry, its size) of the
+        distinct count ``keys``: its table (level, class, channel, bin; its values, then
+        its escape) mixed with the counts of ``band`` at its (class, bin, sign level)
+        where there are ``MIN_COUNT`` or more (else the table alone, as ``TOTAL``-ths);
+        where its sub-context has ``SUB_MIN`` counts or more, that distribution mixed
+        again with them (weight ``SUB_WEIGHT``)."""
+        parents, which = np.unique(keys % PARENTS, return_inverse=True)
+        probs, first, size = self._mixed(tables, level, channel, band, parents)
+        start, size = first[which], size[which]
+        deep = self._deep(band, keys)
+        if deep.any():
+            blended, at = self._blended(
+                keys[deep], probs, start[deep], size[deep], band, tables, level, channel
+            )
+            start[deep] = probs.size + at
+            probs = np.concatenate([probs, blended])
+        return probs, start, size
 
     def _mixed(self, tables: Tables, level: int, channel: int, band: int, key: np.ndarray):
         """(float64 probabilities end to end, first entry, size) of the distributions of
@@ -179,6 +186,8 @@ class BandCounts:
         size = length + 1  # each table's values and its escape
         first, pos = _end_to_end(size)
         static = tables.pmf[np.repeat(start, size) + pos].astype(np.int64)
+        if band not in self._hist:  # nothing counted yet: the tables alone
+            return static / float(TOTAL), first, size
         column = np.repeat(low + RANGE, size) + pos
         row = self._row[band][key]
         counted = self._total[band][key] >= MIN_COUNT

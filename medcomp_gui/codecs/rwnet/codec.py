@@ -4,14 +4,15 @@ lossless where a level would cost more than lossless coding (or ``lossless`` is 
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 8; versions 4, 6 and 7 are still read: 4 has no sign weights, and 4
+Payload (version 9; versions 4, 6, 7 and 8 are still read: 4 has no sign weights, and 4
 and 6 code the detail channels as residuals of the AC prediction from the DC,
 :func:`~.prediction.coefficients`, the DC with the model's step and the classes with
 static tables, where version 7 on codes the detail values themselves, the DC with
 ``DC_STEP`` and the classes with adapted tables,
 :func:`~.entropy.adaptive_class_weights`; version 8 also counts the adapted detail
-values by their neighbour sub-contexts, :func:`~.adaptive.with_subs`); ``varint``:
-unsigned LEB128
+values of the bands with sign prediction by their neighbour sub-contexts,
+:func:`~.adaptive.with_subs`, and version 9 those of the bands the encoder flags,
+:func:`~.entropy.encode_latent_choosing_subs`); ``varint``: unsigned LEB128
 (:mod:`medcomp_gui.varint`)::
 
     b"RWN" u8 version | u8 quality | varint latent channels | varint frames | varint rows
@@ -21,6 +22,7 @@ unsigned LEB128
            | varint group mask | u8 table level of each group in the mask
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets]
            | varint sign weights (:func:`_packed_signs`; version 6 on)
+           | varint sub-context flags (:func:`_packed_subs`; version 9 on)
            | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
@@ -72,11 +74,12 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 8
+VERSION = 9
 #: payload versions this code reads: 4 (rwnet-v5 until 2026-12-03, without sign
 #: prediction), 6 (with it), 7 (without the AC prediction), 8 (with neighbour
-#: sub-contexts), and the lossless payloads (``LOSSLESS_VERSION``)
-LOSSY_VERSIONS = (4, 6, 7, 8)
+#: sub-contexts in the bands with sign prediction), 9 (in the bands the encoder chose),
+#: and the lossless payloads (``LOSSLESS_VERSION``)
+LOSSY_VERSIONS = (4, 6, 7, 8, 9)
 #: the first payload version that codes the detail channels without the AC prediction
 #: (:func:`~.prediction.coefficients`), quantises the DC with ``DC_STEP`` and adapts the
 #: class tables (:func:`~.entropy.adaptive_class_weights`)
@@ -84,6 +87,9 @@ UNPREDICTED_VERSION = 7
 #: the first payload version whose adapted detail values are also counted by their
 #: neighbour sub-contexts (:func:`~.adaptive.with_subs`)
 SUBS_VERSION = 8
+#: the first payload version whose frames say which bands use neighbour sub-contexts
+#: (:func:`~.entropy.encode_latent_choosing_subs`)
+CHOSEN_SUBS_VERSION = 9
 #: payload version 7 on: the DC's quantisation step, as a share of the model's (the
 #: latent's DC is divided by it before quantisation, multiplied back after decoding).
 #: Development set: 20 images of every group (benchmarks/probes/dc_step.py, levels 1-7,
@@ -159,10 +165,10 @@ class LoadedModel:
         weights = rdoq.weights_of(self.tables, level, DC_STEP)
         offsets = reconstruction_offsets(y, symbols, weights)
         signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-        stream = entropy.encode_latent(
-            symbols, self.tables, level, chosen, prepared, signs, subs=True
+        stream, subs = entropy.encode_latent_choosing_subs(
+            symbols, self.tables, level, chosen, prepared, signs
         )
-        return _side(chosen, level, offsets, signs) + stream
+        return _side(chosen, level, offsets, signs, subs) + stream
 
     def decode_frame(
         self, frame: bytes, level: int, h: int, w: int, version: int = VERSION
@@ -172,7 +178,7 @@ class LoadedModel:
         prediction)."""
         from medcomp_gui.codecs.rwnet import entropy
 
-        chosen, offsets, signs, stream = _read_side(frame, level, self.tables.levels, version)
+        chosen, offsets, signs, subs, stream = _read_side(frame, level, self.tables.levels, version)
         predict = version < UNPREDICTED_VERSION
         symbols = entropy.decode_latent(
             stream,
@@ -184,7 +190,7 @@ class LoadedModel:
             signs,
             predict,
             adapt_classes=not predict,
-            subs=version >= SUBS_VERSION,
+            subs=subs if version >= CHOSEN_SUBS_VERSION else version >= SUBS_VERSION,
         )
         return self.reconstruct(symbols, level, offsets, 1.0 if predict else DC_STEP)
 
@@ -244,12 +250,21 @@ def reconstruction_offsets(
     return offsets if saved > 8 * (OFFSETS + 1) else None
 
 
-def _side(chosen: np.ndarray, level: int, offsets: np.ndarray | None, signs: np.ndarray) -> bytes:
+def _side(
+    chosen: np.ndarray,
+    level: int,
+    offsets: np.ndarray | None,
+    signs: np.ndarray,
+    subs: np.ndarray | None = None,
+) -> bytes:
+    """The side information of a frame (the module docstring); ``subs``: the bands'
+    sub-context flags (version 9; None: a version 8 frame, for tests)."""
     groups = [g for g in range(chosen.size) if chosen[g] != level]
     mask = sum(1 << g for g in groups)
     side = varint.encode(mask) + bytes(int(chosen[g]) for g in groups)
     side += b"\x00" if offsets is None else bytes([OFFSETS]) + offsets.astype(np.int8).tobytes()
-    return side + varint.encode(_packed_signs(signs))
+    side += varint.encode(_packed_signs(signs))
+    return side if subs is None else side + varint.encode(_packed_subs(subs))
 
 
 #: the bands whose sign weights a frame carries (:func:`~.entropy.sign_weights`): those
@@ -262,6 +277,23 @@ def _packed_signs(signs: np.ndarray) -> int:
     base-3 number (0: none; at most 5 bytes as a varint)."""
     digits = signs[list(SIGN_BANDS)].reshape(-1) % 3  # -1 -> 2
     return sum(int(d) * 3**i for i, d in enumerate(digits.tolist()))
+
+
+def _packed_subs(subs: np.ndarray) -> int:
+    """The sub-context flags of ``SIGN_BANDS`` as bits, the finest band's the lowest (the
+    fine bands are the ones that mostly use them: one byte as a varint)."""
+    return sum(1 << i for i, g in enumerate(reversed(SIGN_BANDS)) if subs[g])
+
+
+def _unpacked_subs(packed: int) -> np.ndarray:
+    from medcomp_gui.codecs.rwnet.contexts import GROUPS
+
+    if packed >> len(SIGN_BANDS):
+        raise CodecError("RWNet frame side information damaged (sub-context flags)")
+    subs = np.zeros(GROUPS, bool)
+    for i, g in enumerate(reversed(SIGN_BANDS)):
+        subs[g] = bool(packed >> i & 1)
+    return subs
 
 
 def _unpacked_signs(packed: int) -> np.ndarray | None:
@@ -279,9 +311,9 @@ def _unpacked_signs(packed: int) -> np.ndarray | None:
 
 def _read_side(
     frame: bytes, level: int, levels: int, version: int = VERSION
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, bytes]:
-    """(table levels, offsets, sign weights, frame stream) of a frame (no sign weights
-    before payload version 6)."""
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None, bytes]:
+    """(table levels, offsets, sign weights, sub-context flags, frame stream) of a frame
+    (no sign weights before payload version 6, no flags before 9)."""
     from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
     mask, start = varint.decode(frame, 0, "RWNet frame side information", CodecError)
@@ -305,7 +337,11 @@ def _read_side(
     if version >= 6:
         packed, pos = varint.decode(frame, pos, "RWNet frame side information", CodecError)
         signs = _unpacked_signs(packed)
-    return chosen, offsets, signs, frame[pos:]
+    subs = None
+    if version >= CHOSEN_SUBS_VERSION:
+        packed, pos = varint.decode(frame, pos, "RWNet frame side information", CodecError)
+        subs = _unpacked_subs(packed)
+    return chosen, offsets, signs, subs, frame[pos:]
 
 
 _LOCK = threading.Lock()

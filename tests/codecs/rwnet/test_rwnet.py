@@ -310,16 +310,16 @@ def golden_image() -> MedicalImage:
 
 
 def _frame(payload: bytes, model):
-    """(level, table levels, offsets, sign weights, frame stream) of a one-frame golden
-    payload."""
+    """(level, table levels, offsets, sign weights, sub-context flags, frame stream) of a
+    one-frame golden payload."""
     from medcomp_gui.codecs.rwnet.codec import _read_mask, _read_side, _split
 
     side = GOLDEN_SIDE
     version, level, frames = _split(payload, 1, side, side, model.tables.channels)
     mask, frame = _read_mask(frames[0], side, side)
     assert mask is None
-    chosen, offsets, signs, stream = _read_side(frame, level, model.tables.levels, version)
-    return level, chosen, offsets, signs, stream
+    chosen, offsets, signs, subs, stream = _read_side(frame, level, model.tables.levels, version)
+    return level, chosen, offsets, signs, subs, stream
 
 
 def _regenerate(codec) -> None:
@@ -328,10 +328,10 @@ def _regenerate(codec) -> None:
 
     image = golden_image()
     enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
-    level, chosen, _, signs, stream = _frame(enc.payload, load_model())
+    level, chosen, _, signs, subs, stream = _frame(enc.payload, load_model())
     n = GOLDEN_SIDE // 16
     latents = entropy.decode_latent(
-        stream, load_model().tables, level, n, n, chosen, signs, subs=True
+        stream, load_model().tables, level, n, n, chosen, signs, subs=subs
     )
     GOLDEN.mkdir(exist_ok=True)
     (GOLDEN / "golden.rwnet").write_bytes(enc.payload)
@@ -347,14 +347,16 @@ def _regenerate(codec) -> None:
 
 @pytest.mark.parametrize(
     "folder, version",
-    [(GOLDEN, 8), (GOLDEN / "v7", 7), (GOLDEN / "v6", 6), (GOLDEN / "v4", 4)],
-    ids=["current", "payload-v7", "payload-v6", "payload-v4"],
+    [(GOLDEN, 9), (GOLDEN / "v8", 8), (GOLDEN / "v7", 7), (GOLDEN / "v6", 6), (GOLDEN / "v4", 4)],
+    ids=["current", "payload-v8", "payload-v7", "payload-v6", "payload-v4"],
 )
 def test_golden_file(codec, monkeypatch, folder, version) -> None:
     """The golden payload decodes to its latents and image, and today's coder codes
-    those latents to the same stream; payloads of version 4 (before sign prediction),
-    6 (with the AC prediction, until 2026-12-03) and 7 (without neighbour sub-contexts,
-    until 2026-12-03) still decode the same."""
+    those latents to the same stream (and, version 9, chooses the same bands' neighbour
+    sub-contexts); payloads of version 4 (before sign prediction), 6 (with the AC
+    prediction, until 2026-12-03), 7 (without neighbour sub-contexts, until 2026-12-03)
+    and 8 (with them in the bands with sign prediction, until 2026-12-04) still decode
+    the same."""
     from medcomp_gui.codecs.rwnet import adaptive, entropy
     from medcomp_gui.codecs.rwnet.codec import load_model
 
@@ -369,11 +371,15 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     assert payload[3] == version
     predict = version < 7  # the AC prediction (:func:`~.prediction.coefficients`)
     latents = np.load(folder / "latents.npy")
-    level, chosen, _, signs, stream = _frame(payload, model)
+    level, chosen, _, signs, subs, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     n = GOLDEN_SIDE // 16
-    # the coding before version 7, and before version 8
-    old = {"predict": predict, "adapt_classes": not predict, "subs": version >= 8}
+    # the coding before version 7, before version 8, and before 9
+    old = {
+        "predict": predict,
+        "adapt_classes": not predict,
+        "subs": subs if version >= 9 else version >= 8,
+    }
     decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs, **old)
     np.testing.assert_array_equal(decoded, latents)
     coded = latents.astype(np.int32), model.tables, level, chosen
@@ -384,6 +390,10 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
     if version >= 8:  # the golden stream exercises the neighbour sub-contexts
         assert entropy.encode_latent(*coded, signs=signs, **{**old, "subs": False}) != stream
+    if version >= 9:  # and the encoder's choice of their bands
+        again, flags = entropy.encode_latent_choosing_subs(*coded, signs=signs)
+        assert again == stream and np.array_equal(flags, subs)
+        assert entropy.encode_latent(*coded, signs=signs, **{**old, "subs": True}) != stream
     # the golden stream exercises the adaptive tables: with static ones it differs
     monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
     assert entropy.encode_latent(*coded, signs=signs, **old) != stream
