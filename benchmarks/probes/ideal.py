@@ -54,17 +54,17 @@ def encoded_latent(image: MedicalImage, quality: int) -> entropy.Prepared | None
     """The latent the encoder codes for ``image`` at ``quality`` (after RDOQ), as its
     entropy coder prepared it; None where the level was stored losslessly."""
     got: dict = {}
-    coded = entropy.encode_latent
+    coded = entropy._encode_latent  # what every way of coding a latent calls
 
     def keep(*args, **kwargs):
         got["prepared"] = args[4] if len(args) > 4 else kwargs.get("prepared")
         return coded(*args, **kwargs)
 
-    entropy.encode_latent = keep
+    entropy._encode_latent = keep
     try:
         rc.RWNetCodec().encode(image, quality=quality)
     finally:
-        entropy.encode_latent = coded
+        entropy._encode_latent = coded
     return got.get("prepared")
 
 

@@ -30,6 +30,12 @@ mixed distribution mixed again with those counts (weight ``SUB_WEIGHT``): a hier
 prior, so that nine-fold thinner counts still help. The (class, bin) sums the
 neighbours' magnitudes; ideal code lengths say each one's small value apart carries more
 (benchmarks/probes/neighbour_forms.py).
+
+From payload version 9 on, the encoder chooses for each band whether it uses the
+sub-contexts and the static table's weight among ``WEIGHTS`` (:meth:`BandCounts.estimate`,
+:func:`~.entropy.choose_bands`): sub-contexts cost learning in coarse and noisy bands,
+and the static tables deserve more weight at high levels and less in the fine bands of
+images unlike the training set.
 """
 
 from __future__ import annotations
@@ -69,13 +75,6 @@ SUB_MIN = 8
 _WIDTH = 2 * RANGE + 1  # values counted per key
 
 
-def _end_to_end(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first entry of each, position within its own) of arrays of ``size`` entries laid
-    end to end in one flat array."""
-    first = np.cumsum(size) - size
-    return first, np.arange(int(size.sum())) - np.repeat(first, size)
-
-
 def with_subs(key: np.ndarray, by_channel: np.ndarray, c: int, where: np.ndarray) -> np.ndarray:
     """The count keys ``key`` of detail channel ``c`` at positions ``where`` with their
     neighbour sub-contexts: ``PARENTS * (1 + (SUB_CLIP + 1) * min(|above|, SUB_CLIP) +
@@ -90,10 +89,19 @@ def with_subs(key: np.ndarray, by_channel: np.ndarray, c: int, where: np.ndarray
     return key + PARENTS * (1 + sub)
 
 
-class BandCounts:
-    """Counts of the values coded so far in each band of one frame."""
+#: the static table weights a band may choose from (payload version 9 on,
+#: :meth:`BandCounts.estimate`): development set, every third image at levels 3/5/7/9,
+#: ideal bits per band with 16 / 32 / 64 / 128 / 256: the coarse bands and most bands at
+#: high levels do best with 256, a radiograph's fine bands with 16
+WEIGHTS = (16, 64, 256)
 
-    def __init__(self) -> None:
+
+class BandCounts:
+    """Counts of the values coded so far in each band of one frame; ``weights``: each
+    band's static table weight (``(GROUPS,)``; default ``WEIGHT`` for every band)."""
+
+    def __init__(self, weights: np.ndarray | None = None) -> None:
+        self._weights = weights
         # per band: a histogram row for each (class, bin, sign level) seen (``_row``: its
         # row, -1 for none), grown as keys appear: a small image touches few, and a row is
         # 8 KB; a neighbour sub-context's few values as sorted ``key * _WIDTH + value +
@@ -103,6 +111,41 @@ class BandCounts:
         self._row: dict[int, np.ndarray] = {}
         self._total: dict[int, np.ndarray] = {}
         self._sub: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def weight(self, band: int) -> int:
+        """The static table's weight in ``band``."""
+        return WEIGHT if self._weights is None else int(self._weights[band])
+
+    def estimate(self, band: int, key, sub_key, values, inside, static) -> np.ndarray:
+        """Ideal bits ``(len(WEIGHTS), 2)`` of one channel's ``values`` of ``band`` (at their
+        (class, bin, sign level) ``key`` and neighbour sub-context ``sub_key``; ``inside``:
+        within their table; ``static``: their static probabilities) coded with each of
+        ``WEIGHTS`` without (column 0) and with (1) the sub-contexts, from the counts so far:
+        the probability of each value alone, not whole distributions (what
+        :meth:`distributions` would give, but for the escapes' counts, taken as none).
+        The encoder's choice per band (:func:`~.entropy.choose_bands`)."""
+        weights = np.array(WEIGHTS, np.float64)[:, None]
+        total = self._total.get(band)
+        if total is None:  # nothing counted yet: the static tables, every way
+            return np.full((len(WEIGHTS), 2), -np.log2(static).sum())
+        n = total[key]
+        row = self._row[band][key]
+        near = inside & (np.abs(values) <= RANGE) & (row >= 0)
+        count = np.zeros(values.size)
+        count[near] = self._hist[band].reshape(-1)[row[near] * _WIDTH + values[near] + RANGE]
+        mixed = (weights * static + count) / (weights + n)
+        parent = np.where(n >= MIN_COUNT, mixed, static)
+        deep = self._deep(band, sub_key)
+        own = np.zeros(values.size)
+        if deep.any() and band in self._sub:
+            codes, counts = self._sub[band]
+            code = sub_key * _WIDTH + values + RANGE
+            at = np.minimum(np.searchsorted(codes, code), codes.size - 1)
+            found = deep & inside & (codes[at] == code)
+            own[found] = counts[at[found]]
+        blended = (SUB_WEIGHT * parent + own) / (SUB_WEIGHT + total[sub_key])
+        apart = np.where(deep, blended, parent)
+        return -np.stack([np.log2(parent).sum(axis=1), np.log2(apart).sum(axis=1)], axis=1)
 
     def effective(self, band: int, keys: np.ndarray) -> np.ndarray:
         """``keys`` (count keys of one channel) with each neighbour sub-context that has
@@ -184,23 +227,27 @@ class BandCounts:
         length = tables.length[level, cls, channel, bins].astype(np.int64)
         start = tables.offset[level, cls, channel, bins].astype(np.int64)
         size = length + 1  # each table's values and its escape
-        first, pos = _end_to_end(size)
-        static = tables.pmf[np.repeat(start, size) + pos].astype(np.int64)
+        # (entry i of the flat arrays: a table's position plus i less its first entry;
+        # one repeat per array, the fewest passes over these long arrays)
+        first = np.cumsum(size) - size
+        entry = np.arange(int(first[-1] + size[-1]) if size.size else 0)
+        static = tables.pmf.take(np.repeat(start - first, size) + entry)
         if band not in self._hist:  # nothing counted yet: the tables alone
             return static / float(TOTAL), first, size
-        column = np.repeat(low + RANGE, size) + pos
+        column = np.repeat(low + RANGE - first, size) + entry
         row = self._row[band][key]
         counted = self._total[band][key] >= MIN_COUNT
-        valid = (pos < np.repeat(length, size)) & (column >= 0) & (column <= 2 * RANGE)
-        valid &= np.repeat(counted, size)
-        hist = self._hist[band][np.repeat(np.maximum(row, 0), size), np.clip(column, 0, 2 * RANGE)]
-        counts = np.where(valid, hist, 0).astype(np.int64)  # int32: TOTAL * counts overflows
-        escape = first + length
+        valid = (column >= 0) & (column <= 2 * RANGE) & np.repeat(counted, size)
+        cell = np.repeat(np.maximum(row, 0) * _WIDTH, size) + np.clip(column, 0, 2 * RANGE)
+        counts = np.where(valid, self._hist[band].reshape(-1).take(cell), 0).astype(np.int64)
+        escape = first + length  # (int32 counts: TOTAL * counts would overflow)
+        counts[escape] = 0
         counts[escape] = np.where(
             counted, self._total[band][key] - np.add.reduceat(counts, first), 0
         )
-        mixed = WEIGHT * static + TOTAL * counts
-        probs = mixed / np.repeat(np.add.reduceat(mixed, first), size).astype(np.float64)
+        counts *= TOTAL
+        counts += np.int64(self.weight(band)) * static  # mixed weights (int64, exact; pmf: uint16)
+        probs = counts / np.repeat(np.add.reduceat(counts, first).astype(np.float64), size)
         return probs, first, size
 
     def _blended(self, keys, probs, first, size, band, tables, level, channel):
@@ -208,8 +255,9 @@ class BandCounts:
         ``keys`` (each with counts): its parent's distribution (``probs`` from ``first``,
         ``size`` entries) times ``SUB_WEIGHT`` plus its own counts (its values outside
         the table at the escape), over ``SUB_WEIGHT`` plus their number."""
-        start, pos = _end_to_end(size)
-        blended = SUB_WEIGHT * probs[np.repeat(first, size) + pos]
+        start = np.cumsum(size) - size
+        blended = probs.take(np.repeat(first - start, size) + np.arange(int(start[-1] + size[-1])))
+        blended *= SUB_WEIGHT
         codes, counts = self._sub[band]
         lo = np.searchsorted(codes, keys * _WIDTH)
         hi = np.searchsorted(codes, (keys + 1) * _WIDTH)
@@ -226,7 +274,7 @@ class BandCounts:
         n = self._total[band][keys]
         kept = np.bincount(owner[inside], own[inside], minlength=keys.size).astype(np.int64)
         blended[start + size - 1] += n - kept
-        blended /= np.repeat(SUB_WEIGHT + n, size).astype(np.float64)
+        blended /= np.repeat((SUB_WEIGHT + n).astype(np.float64), size)
         return blended, start
 
     def add(self, band: int, keys: np.ndarray, values: np.ndarray) -> None:

@@ -11,8 +11,9 @@ static tables, where version 7 on codes the detail values themselves, the DC wit
 ``DC_STEP`` and the classes with adapted tables,
 :func:`~.entropy.adaptive_class_weights`; version 8 also counts the adapted detail
 values of the bands with sign prediction by their neighbour sub-contexts,
-:func:`~.adaptive.with_subs`, and version 9 those of the bands the encoder flags,
-:func:`~.entropy.encode_latent_choosing_subs`); ``varint``: unsigned LEB128
+:func:`~.adaptive.with_subs`, and version 9 those of the bands the encoder flags, each
+band with the static tables' weight it chose, :func:`~.entropy.choose_bands`);
+``varint``: unsigned LEB128
 (:mod:`medcomp_gui.varint`)::
 
     b"RWN" u8 version | u8 quality | varint latent channels | varint frames | varint rows
@@ -22,7 +23,7 @@ values of the bands with sign prediction by their neighbour sub-contexts,
            | varint group mask | u8 table level of each group in the mask
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets]
            | varint sign weights (:func:`_packed_signs`; version 6 on)
-           | varint sub-context flags (:func:`_packed_subs`; version 9 on)
+           | varint bands' choices (:func:`_packed_bands`; version 9 on)
            | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
@@ -88,8 +89,8 @@ UNPREDICTED_VERSION = 7
 #: neighbour sub-contexts (:func:`~.adaptive.with_subs`)
 SUBS_VERSION = 8
 #: the first payload version whose frames say which bands use neighbour sub-contexts
-#: (:func:`~.entropy.encode_latent_choosing_subs`)
-CHOSEN_SUBS_VERSION = 9
+#: and which static table weight (:func:`~.entropy.choose_bands`)
+CHOSEN_BANDS_VERSION = 9
 #: payload version 7 on: the DC's quantisation step, as a share of the model's (the
 #: latent's DC is divided by it before quantisation, multiplied back after decoding).
 #: Development set: 20 images of every group (benchmarks/probes/dc_step.py, levels 1-7,
@@ -165,10 +166,10 @@ class LoadedModel:
         weights = rdoq.weights_of(self.tables, level, DC_STEP)
         offsets = reconstruction_offsets(y, symbols, weights)
         signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-        stream, subs = entropy.encode_latent_choosing_subs(
+        stream, subs, band_weights = entropy.encode_latent_choosing_bands(
             symbols, self.tables, level, chosen, prepared, signs
         )
-        return _side(chosen, level, offsets, signs, subs) + stream
+        return _side(chosen, level, offsets, signs, (subs, band_weights)) + stream
 
     def decode_frame(
         self, frame: bytes, level: int, h: int, w: int, version: int = VERSION
@@ -178,7 +179,10 @@ class LoadedModel:
         prediction)."""
         from medcomp_gui.codecs.rwnet import entropy
 
-        chosen, offsets, signs, subs, stream = _read_side(frame, level, self.tables.levels, version)
+        chosen, offsets, signs, bands, stream = _read_side(
+            frame, level, self.tables.levels, version
+        )
+        subs, band_weights = bands if bands is not None else (version >= SUBS_VERSION, None)
         predict = version < UNPREDICTED_VERSION
         symbols = entropy.decode_latent(
             stream,
@@ -190,7 +194,8 @@ class LoadedModel:
             signs,
             predict,
             adapt_classes=not predict,
-            subs=subs if version >= CHOSEN_SUBS_VERSION else version >= SUBS_VERSION,
+            subs=subs,
+            weights=band_weights,
         )
         return self.reconstruct(symbols, level, offsets, 1.0 if predict else DC_STEP)
 
@@ -255,16 +260,16 @@ def _side(
     level: int,
     offsets: np.ndarray | None,
     signs: np.ndarray,
-    subs: np.ndarray | None = None,
+    bands: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> bytes:
-    """The side information of a frame (the module docstring); ``subs``: the bands'
-    sub-context flags (version 9; None: a version 8 frame, for tests)."""
+    """The side information of a frame (the module docstring); ``bands``: the bands'
+    sub-context flags and static table weights (version 9; None: a version 8 frame)."""
     groups = [g for g in range(chosen.size) if chosen[g] != level]
     mask = sum(1 << g for g in groups)
     side = varint.encode(mask) + bytes(int(chosen[g]) for g in groups)
     side += b"\x00" if offsets is None else bytes([OFFSETS]) + offsets.astype(np.int8).tobytes()
     side += varint.encode(_packed_signs(signs))
-    return side if subs is None else side + varint.encode(_packed_subs(subs))
+    return side if bands is None else side + varint.encode(_packed_bands(*bands))
 
 
 #: the bands whose sign weights a frame carries (:func:`~.entropy.sign_weights`): those
@@ -279,21 +284,27 @@ def _packed_signs(signs: np.ndarray) -> int:
     return sum(int(d) * 3**i for i, d in enumerate(digits.tolist()))
 
 
-def _packed_subs(subs: np.ndarray) -> int:
-    """The sub-context flags of ``SIGN_BANDS`` as bits, the finest band's the lowest (the
-    fine bands are the ones that mostly use them: one byte as a varint)."""
-    return sum(1 << i for i, g in enumerate(reversed(SIGN_BANDS)) if subs[g])
+def _packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
+    """The choices of the bands of ``SIGN_BANDS`` as one base-6 number, the finest band's
+    the lowest digit: its sub-context flag plus twice the index of its static table
+    weight in ``adaptive.WEIGHTS`` (at most 4 bytes as a varint)."""
+    from medcomp_gui.codecs.rwnet.adaptive import WEIGHTS
+
+    digits = [int(subs[g]) + 2 * WEIGHTS.index(int(weights[g])) for g in reversed(SIGN_BANDS)]
+    return sum(d * 6**i for i, d in enumerate(digits))
 
 
-def _unpacked_subs(packed: int) -> np.ndarray:
+def _unpacked_bands(packed: int) -> tuple[np.ndarray, np.ndarray]:
+    from medcomp_gui.codecs.rwnet.adaptive import WEIGHT, WEIGHTS
     from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
-    if packed >> len(SIGN_BANDS):
-        raise CodecError("RWNet frame side information damaged (sub-context flags)")
-    subs = np.zeros(GROUPS, bool)
+    if packed >= 6 ** len(SIGN_BANDS):
+        raise CodecError("RWNet frame side information damaged (band choices)")
+    subs, weights = np.zeros(GROUPS, bool), np.full(GROUPS, WEIGHT, np.int64)
     for i, g in enumerate(reversed(SIGN_BANDS)):
-        subs[g] = bool(packed >> i & 1)
-    return subs
+        digit = packed // 6**i % 6
+        subs[g], weights[g] = bool(digit % 2), WEIGHTS[digit // 2]
+    return subs, weights
 
 
 def _unpacked_signs(packed: int) -> np.ndarray | None:
@@ -311,9 +322,10 @@ def _unpacked_signs(packed: int) -> np.ndarray | None:
 
 def _read_side(
     frame: bytes, level: int, levels: int, version: int = VERSION
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None, bytes]:
-    """(table levels, offsets, sign weights, sub-context flags, frame stream) of a frame
-    (no sign weights before payload version 6, no flags before 9)."""
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, tuple | None, bytes]:
+    """(table levels, offsets, sign weights, the bands' (sub-context flags, weights),
+    frame stream) of a frame (no sign weights before payload version 6, no band choices
+    before 9)."""
     from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
     mask, start = varint.decode(frame, 0, "RWNet frame side information", CodecError)
@@ -337,11 +349,11 @@ def _read_side(
     if version >= 6:
         packed, pos = varint.decode(frame, pos, "RWNet frame side information", CodecError)
         signs = _unpacked_signs(packed)
-    subs = None
-    if version >= CHOSEN_SUBS_VERSION:
+    bands = None
+    if version >= CHOSEN_BANDS_VERSION:
         packed, pos = varint.decode(frame, pos, "RWNet frame side information", CodecError)
-        subs = _unpacked_subs(packed)
-    return chosen, offsets, signs, subs, frame[pos:]
+        bands = _unpacked_bands(packed)
+    return chosen, offsets, signs, bands, frame[pos:]
 
 
 _LOCK = threading.Lock()

@@ -33,7 +33,14 @@ from __future__ import annotations
 import numpy as np
 
 from medcomp_gui import varint
-from medcomp_gui.codecs.rwnet.adaptive import KEYS, SIGN_LEVELS, BandCounts, with_subs
+from medcomp_gui.codecs.rwnet.adaptive import (
+    KEYS,
+    SIGN_LEVELS,
+    WEIGHT,
+    WEIGHTS,
+    BandCounts,
+    with_subs,
+)
 from medcomp_gui.codecs.rwnet.contexts import (
     BINS,
     CLASSES,
@@ -356,6 +363,7 @@ def encode_latent(
     predict: bool = False,
     adapt_classes: bool = True,
     subs: bool | np.ndarray = False,
+    weights: np.ndarray | None = None,
 ) -> bytes:
     """Bytes of the int32 latent ``symbols`` ``(h, w, channels)`` at 0-based ``level``,
     each group coded with the tables of its ``table_levels`` (default: ``level``), each
@@ -365,36 +373,9 @@ def encode_latent(
     ``adapt_classes`` (:func:`adaptive_class_weights`; payload version 7 on), the
     adapted values of the bands with sign prediction also counted by their neighbour
     sub-contexts if ``subs`` is True (:func:`~.adaptive.with_subs`; payload version 8),
-    those of the bands ``subs`` flags if it is an array (version 9,
-    :func:`encode_latent_choosing_subs`)."""
-    return _encode_latent(
-        symbols, tables, level, table_levels, prepared, signs, predict, adapt_classes, subs
-    )[0]
-
-
-def encode_latent_choosing_subs(
-    symbols: np.ndarray,
-    tables: Tables,
-    level: int,
-    table_levels: np.ndarray | None = None,
-    prepared: Prepared | None = None,
-    signs: np.ndarray | None = None,
-) -> tuple[bytes, np.ndarray]:
-    """(bytes, flags) of :func:`encode_latent` with each band's neighbour sub-contexts
-    chosen (payload version 9): bool ``(GROUPS,)``, set for each band whose detail values
-    cost fewer bits counted by their sub-contexts than without them (ideal code lengths
-    of the very distributions the coder uses, both computed in one pass: a band's counts
-    of its (class, bin, sign level) are the same either way). Sub-contexts pay in the
-    busy fine bands of smooth images and cost learning in coarse or noisy ones (every
-    other development image, levels 3/6/9: choosing per band would save 0.1-1.2 % of
-    each group's bytes against version 8's sign bands)."""
-    return _encode_latent(symbols, tables, level, table_levels, prepared, signs, False, True, None)
-
-
-def _encode_latent(
-    symbols, tables, level, table_levels, prepared, signs, predict, adapt_classes, subs
-) -> tuple[bytes, np.ndarray | None]:
-    """:func:`encode_latent`, and with ``subs`` None :func:`encode_latent_choosing_subs`."""
+    those of the bands ``subs`` flags if it is an array, each band's static tables
+    weighted by its ``weights`` (default ``adaptive.WEIGHT``; version 9,
+    :func:`encode_latent_choosing_bands`)."""
     import constriction
 
     h, w, channels = symbols.shape
@@ -402,8 +383,7 @@ def _encode_latent(
     prepared = prepared or Prepared(symbols, tables, level, predict)
     by_channel, classes, where_of = prepared.by_channel, prepared.classes, prepared.where
     coded, escapes = [], []  # in decoding order
-    counts = BandCounts()
-    choices = np.zeros((GROUPS, 2))  # subs None: each band's bits with, without sub-contexts
+    counts = BandCounts(weights)
     dc = dc_bins(by_channel[0].reshape(h, w)).reshape(h, w)
     for c in range(channels):
         where_c, t = where_of[c], int(lv[c + 1])
@@ -424,21 +404,9 @@ def _encode_latent(
             if (context := sign_context(by_channel, c, where_c, signs)) is not None:
                 flips, levels = context
                 key = key + KEYS * levels
-            if subs is None and not coder_of.row and channels == 4**4:
-                sub_key = with_subs(key, by_channel, c, where_c)
-                both = _BothWays(coder_of, by_channel[c, where_c], key, sub_key, flips)
-                choices[coder_of.band] += both.bits
-                coded.append(both)  # its groups and escapes once its band has chosen
-                escapes.append(both)
-                continue
             if _with_subs(subs, coder_of.band, context):
                 key = with_subs(key, by_channel, c, where_c)
             _code_channel(coder_of, where_c, key, by_channel, (h, w), coded, escapes, flips)
-    flags = None
-    if subs is None:
-        flags = choices[:, 0] < choices[:, 1]
-        coded = [x for item in coded for x in _chosen(item, flags, 0)]
-        escapes = [x for item in escapes for x in _chosen(item, flags, 1)]
     coder = constriction.stream.stack.AnsCoder()
     for index, model in reversed(coded):  # a stack: what is coded last is read first
         coder.encode_reverse(index, model)
@@ -451,88 +419,72 @@ def _encode_latent(
     words = coder.get_compressed().astype("<u4")
     escaped = np.concatenate(escapes) if escapes else np.zeros(0, np.int64)
     head = varint.encode(words.size) + varint.encode(escaped.size)
-    return head + words.tobytes() + _varints(escaped), flags
+    return head + words.tobytes() + _varints(escaped)
 
 
-class _BothWays:
-    """One detail channel coded with and without its neighbour sub-contexts, until its
-    band chooses (:func:`encode_latent_choosing_subs`): the ideal bits of each way
-    (``bits``), then the groups and escapes of the one chosen (:meth:`parts`). Its
-    values join its band's counts with their sub-contexts, which leaves the counts of
-    their (class, bin, sign level), and so the other way's distributions, as they are."""
+def encode_latent_choosing_bands(
+    symbols: np.ndarray,
+    tables: Tables,
+    level: int,
+    table_levels: np.ndarray | None = None,
+    prepared: Prepared | None = None,
+    signs: np.ndarray | None = None,
+) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """(bytes, sub-context flags, weights) of :func:`encode_latent` with each band's
+    way of adapting chosen (payload version 9, :func:`choose_bands`)."""
+    prepared = prepared or Prepared(symbols, tables, level)
+    flags, weights = choose_bands(prepared, tables, level, table_levels, signs)
+    stream = encode_latent(
+        symbols, tables, level, table_levels, prepared, signs, subs=flags, weights=weights
+    )
+    return stream, flags, weights
 
-    def __init__(self, channel: _Channel, values, key, sub_key, flips) -> None:
-        tables, t, c = channel.tables, channel.t, channel.c
-        counts, band = channel.counts, channel.band
-        if flips is not None:
-            values = values * flips
+
+def choose_bands(
+    prepared: Prepared,
+    tables: Tables,
+    level: int,
+    table_levels: np.ndarray | None = None,
+    signs: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(bool flags, int64 weights), each ``(GROUPS,)``: for each band of adapted detail
+    values, whether they are counted by their neighbour sub-contexts and the static
+    tables' weight among ``adaptive.WEIGHTS`` that code them in the fewest ideal bits
+    (:meth:`~.adaptive.BandCounts.estimate`, a pass over the latent that counts as the
+    coder does; the counts are the same whatever a band chooses). Sub-contexts pay in
+    the busy fine bands of smooth images and cost learning in coarse or noisy ones; the
+    static tables deserve more weight at high levels and in coarse bands, less in a
+    radiograph's fine bands (development set, every 3rd image at levels 3/5/7/9: one
+    weight per band would save 0.15-0.94 % of each group's bytes)."""
+    lv = _table_levels(tables, level, table_levels)
+    by_channel, where_of = prepared.by_channel, prepared.where
+    counts = BandCounts()
+    bits = np.zeros((GROUPS, len(WEIGHTS), 2))
+    groups, rows = channel_groups(tables.channels), row_channels(tables.channels)
+    for c in range(1, tables.channels if tables.channels == 4**4 else 1):
+        where_c = where_of[c]
+        if where_c.size == 0 or c in rows:
+            continue
+        t, band = int(lv[c + 1]), int(groups[c])
+        key, values = prepared.keys(c), by_channel[c, where_c]
+        if (context := sign_context(by_channel, c, where_c, signs)) is not None:
+            key = key + KEYS * context[1]
+            values = values * context[0]
+        sub_key = with_subs(key, by_channel, c, where_c)
         base = key % KEYS
-        low = tables.low[t, base // BINS, c, base % BINS]
-        length = tables.length[t, base // BINS, c, base % BINS]
+        low, length, offset = (
+            a[t, base // BINS, c, base % BINS] for a in (tables.low, tables.length, tables.offset)
+        )
         index = values - low
-        self.outside = (index < 0) | (index >= length)
-        self.index = np.where(self.outside, length, index).astype(np.int32)
-        self.values, self.channel = values, channel
-        self.ways = (counts.effective(band, sub_key), key)  # the groups: with, without
-        self.keys, which = np.unique(np.concatenate(self.ways), return_inverse=True)
-        self.adapted = counts.adapted(band, self.keys)
-        here = np.flatnonzero(self.adapted)  # the others keep their static tables
-        self.start = np.zeros(self.keys.size, np.int64)
-        self.size = np.zeros(self.keys.size, np.int64)
-        self.probs = np.zeros(0)
-        if here.size:
-            self.probs, self.start[here], self.size[here] = counts.distributions(
-                tables, t, c, band, self.keys[here]
-            )
-        offset = tables.offset[t, base // BINS, c, base % BINS]
-        static = tables.pmf[offset + self.index] / float(TOTAL)  # the same table both ways
-        self.bits = np.zeros(2)
-        for i, part in enumerate((which[: values.size], which[values.size :])):
-            p, own = static.copy(), self.adapted[part]
-            p[own] = self.probs[self.start[part[own]] + self.index[own]]
-            self.bits[i] = -np.log2(p).sum()
-        channel.seen(sub_key, values)
-        self._parts: tuple[list, np.ndarray] | None = None
-
-    def parts(self, apart: bool) -> tuple[list, np.ndarray]:
-        """(the (indices, model) of each group in the decoder's order, the escaped values
-        in that order) with (``apart``) or without the sub-contexts (built once)."""
-        if self._parts is None:
-            self._parts = self._build(apart)
-        return self._parts
-
-    def _build(self, apart: bool) -> tuple[list, np.ndarray]:
-        import constriction
-
-        group = self.ways[0 if apart else 1]
-        order = np.argsort(group, kind="stable")
-        group, index = group[order], self.index[order]
-        starts = _starts(group)
-        ends = np.append(starts[1:], group.size).tolist()
-        tables, t, c = self.channel.tables, self.channel.t, self.channel.c
-        keys = group[starts]
-        at = np.searchsorted(self.keys, keys)
-        first, last = self.start[at].tolist(), (self.start[at] + self.size[at]).tolist()
-        out = []
-        for a, z, k, i, f, e in zip(
-            starts.tolist(), ends, keys.tolist(), at.tolist(), first, last, strict=True
-        ):
-            if self.adapted[i]:
-                model = constriction.stream.model.Categorical(self.probs[f:e], perfect=False)
-            else:
-                base = k % KEYS
-                model = tables.model(t, base // BINS, c, base % BINS)
-            out.append((index[a:z], model))
-        return out, self.values[order][self.outside[order]].astype(np.int32)
-
-
-def _chosen(item, flags: np.ndarray, part: int) -> list:
-    """``item`` of the coded (``part`` 0) or escapes (1) list as itself, or, for a
-    :class:`_BothWays`, its groups or escapes in the way its band's ``flags`` chose."""
-    if not isinstance(item, _BothWays):
-        return [item]
-    chosen = item.parts(bool(flags[item.channel.band]))[part]
-    return chosen if part == 0 else [chosen]
+        inside = (index >= 0) & (index < length)
+        static = tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
+        bits[band] += counts.estimate(band, key, sub_key, values, inside, static)
+        counts.add(band, sub_key, values)
+    flags = bits[:, :, 1].min(axis=1) < bits[:, :, 0].min(axis=1)
+    best = np.where(flags, bits[:, :, 1].argmin(axis=1), bits[:, :, 0].argmin(axis=1))
+    weights = np.array(WEIGHTS, np.int64)[best]
+    weights[~bits.any(axis=(1, 2))] = WEIGHT  # no adapted values: the default
+    return flags, weights
 
 
 def _with_subs(subs, band: int, context) -> bool:
@@ -676,7 +628,8 @@ def decode_latent(
     signs: np.ndarray | None = None,
     predict: bool = False,
     adapt_classes: bool = True,
-    subs: bool = False,
+    subs: bool | np.ndarray = False,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Inverse of :func:`encode_latent`; CodecError for a damaged stream."""
     import constriction
@@ -703,7 +656,7 @@ def decode_latent(
                 grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
         classes = grid.reshape(-1).astype(np.int64)
         busy = np.nonzero(classes)[0]
-        counts = BandCounts()
+        counts = BandCounts(weights)
 
         def values_of(index: np.ndarray, low, length) -> np.ndarray:
             """The values of decoded table ``index``es (int64), the escapes taken in order."""

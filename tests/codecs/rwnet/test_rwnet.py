@@ -318,8 +318,8 @@ def _frame(payload: bytes, model):
     version, level, frames = _split(payload, 1, side, side, model.tables.channels)
     mask, frame = _read_mask(frames[0], side, side)
     assert mask is None
-    chosen, offsets, signs, subs, stream = _read_side(frame, level, model.tables.levels, version)
-    return level, chosen, offsets, signs, subs, stream
+    chosen, offsets, signs, bands, stream = _read_side(frame, level, model.tables.levels, version)
+    return level, chosen, offsets, signs, bands, stream
 
 
 def _regenerate(codec) -> None:
@@ -328,10 +328,10 @@ def _regenerate(codec) -> None:
 
     image = golden_image()
     enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
-    level, chosen, _, signs, subs, stream = _frame(enc.payload, load_model())
+    level, chosen, _, signs, (subs, weights), stream = _frame(enc.payload, load_model())
     n = GOLDEN_SIDE // 16
     latents = entropy.decode_latent(
-        stream, load_model().tables, level, n, n, chosen, signs, subs=subs
+        stream, load_model().tables, level, n, n, chosen, signs, subs=subs, weights=weights
     )
     GOLDEN.mkdir(exist_ok=True)
     (GOLDEN / "golden.rwnet").write_bytes(enc.payload)
@@ -352,11 +352,11 @@ def _regenerate(codec) -> None:
 )
 def test_golden_file(codec, monkeypatch, folder, version) -> None:
     """The golden payload decodes to its latents and image, and today's coder codes
-    those latents to the same stream (and, version 9, chooses the same bands' neighbour
-    sub-contexts); payloads of version 4 (before sign prediction), 6 (with the AC
-    prediction, until 2026-12-03), 7 (without neighbour sub-contexts, until 2026-12-03)
-    and 8 (with them in the bands with sign prediction, until 2026-12-04) still decode
-    the same."""
+    those latents to the same stream (and, version 9, makes the same choices for the
+    bands: neighbour sub-contexts, static table weights); payloads of version 4 (before
+    sign prediction), 6 (with the AC prediction, until 2026-12-03), 7 (without neighbour
+    sub-contexts, until 2026-12-03) and 8 (with them in the bands with sign prediction,
+    until 2026-12-04) still decode the same."""
     from medcomp_gui.codecs.rwnet import adaptive, entropy
     from medcomp_gui.codecs.rwnet.codec import load_model
 
@@ -371,15 +371,12 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     assert payload[3] == version
     predict = version < 7  # the AC prediction (:func:`~.prediction.coefficients`)
     latents = np.load(folder / "latents.npy")
-    level, chosen, _, signs, subs, stream = _frame(payload, model)
+    level, chosen, _, signs, bands, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     n = GOLDEN_SIDE // 16
     # the coding before version 7, before version 8, and before 9
-    old = {
-        "predict": predict,
-        "adapt_classes": not predict,
-        "subs": subs if version >= 9 else version >= 8,
-    }
+    subs, weights = bands if version >= 9 else (version >= 8, None)
+    old = {"predict": predict, "adapt_classes": not predict, "subs": subs, "weights": weights}
     decoded = entropy.decode_latent(stream, model.tables, level, n, n, chosen, signs, **old)
     np.testing.assert_array_equal(decoded, latents)
     coded = latents.astype(np.int32), model.tables, level, chosen
@@ -390,10 +387,11 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     assert np.abs(out.astype(np.int32) - expected.astype(np.int32)).max() <= 1
     if version >= 8:  # the golden stream exercises the neighbour sub-contexts
         assert entropy.encode_latent(*coded, signs=signs, **{**old, "subs": False}) != stream
-    if version >= 9:  # and the encoder's choice of their bands
-        again, flags = entropy.encode_latent_choosing_subs(*coded, signs=signs)
+    if version >= 9:  # and the encoder's choices for the bands
+        again, flags, chosen_weights = entropy.encode_latent_choosing_bands(*coded, signs=signs)
         assert again == stream and np.array_equal(flags, subs)
-        assert entropy.encode_latent(*coded, signs=signs, **{**old, "subs": True}) != stream
+        np.testing.assert_array_equal(chosen_weights, weights)
+        assert entropy.encode_latent(*coded, signs=signs, **{**old, "weights": None}) != stream
     # the golden stream exercises the adaptive tables: with static ones it differs
     monkeypatch.setattr(adaptive, "MIN_COUNT", 10**9)
     assert entropy.encode_latent(*coded, signs=signs, **old) != stream

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from reference_images import phantom
 
+from medcomp_gui import varint
 from medcomp_gui.codecs.rwnet import contexts as C
 from medcomp_gui.codecs.rwnet import prediction as P
 from medcomp_gui.errors import CodecError
@@ -276,16 +277,22 @@ def test_side_information_damage_is_a_codec_error() -> None:
     # group mask (a varint), a level, the offsets, the sign weights (a varint: 3 ** 3:
     # the second band's above and left, base 3), the stream
     good = bytes([1 << 3, 7, OFFSETS]) + bytes(OFFSETS) + bytes([27]) + b"stream"
-    chosen, offsets, signs, subs, stream = _read_side(good, 2, 10, version=8)
+    chosen, offsets, signs, bands, stream = _read_side(good, 2, 10, version=8)
     assert chosen[3] == 7 and (chosen == 2).sum() == chosen.size - 1
     assert offsets is not None and stream == b"stream"
     assert signs is not None and signs[6].tolist() == [0, 1] and np.abs(signs).sum() == 1
     # payload version 4: no sign weights
-    chosen, offsets, signs, subs, stream = _read_side(good, 2, 10, version=4)
-    assert signs is None and subs is None and stream == bytes([27]) + b"stream"
-    # version 9: the sub-context flags (a varint: bit 0 the finest band, 13)
-    chosen, offsets, signs, subs, stream = _read_side(good[:-6] + bytes([0b101]) + b"stream", 2, 10)
-    assert stream == b"stream" and np.flatnonzero(subs).tolist() == [11, 13]
+    chosen, offsets, signs, bands, stream = _read_side(good, 2, 10, version=4)
+    assert signs is None and bands is None and stream == bytes([27]) + b"stream"
+    # version 9: the bands' choices (a varint, base 6 from the finest band, 13: its
+    # sub-context flag plus twice its weight's index): 13 with them and weight 16, 12
+    # without and 256, the others without and 16
+    chosen, offsets, signs, bands, stream = _read_side(
+        good[:-6] + bytes([1 + 6 * 4]) + b"stream", 2, 10
+    )
+    subs, weights = bands
+    assert stream == b"stream" and np.flatnonzero(subs).tolist() == [13]
+    assert weights[12] == 256 and (weights[5:12] == 16).all() and weights[13] == 16
     for bad in (
         good[:1],
         b"",
@@ -299,7 +306,7 @@ def test_side_information_damage_is_a_codec_error() -> None:
     ):
         with pytest.raises(CodecError):
             _read_side(bad, 2, 10, version=8)
-    for bad in (good[:-6], good[:-6] + bytes([0x80, 0x04])):  # flags missing; 2**9
+    for bad in (good[:-6], good[:-6] + varint.encode(6**9)):  # choices missing; too many
         with pytest.raises(CodecError):
             _read_side(bad, 2, 10)
 
@@ -661,29 +668,37 @@ def test_neighbour_sub_contexts_round_trip_and_pay_on_a_radiograph(model) -> Non
     assert not np.array_equal(wrong, symbols)
 
 
-def test_each_band_keeps_the_sub_context_choice_that_codes_it_smaller(model) -> None:
-    """Payload version 9: the encoder flags the bands whose values cost fewer bits with
-    their neighbour sub-contexts (ideal code lengths of the coder's own distributions);
-    the stream decodes the same with those flags, and turning any one band's flag over
-    gives no smaller stream (4 bytes: the ANS coder's word). Here the three finest bands
-    are flagged: 32,950 bytes, against 33,034 with version 8's sign bands and 33,542
-    without sub-contexts."""
-    from medcomp_gui.codecs.rwnet import entropy
+def test_each_band_keeps_the_way_of_adapting_that_codes_it_smallest(model) -> None:
+    """Payload version 9: the encoder chooses for each band whether its values are
+    counted by their neighbour sub-contexts and its static tables' weight (ideal bits
+    of each value's probability, :func:`~.entropy.choose_bands`); the stream decodes the
+    same with those choices, and no other choice for any one band gives a smaller
+    stream (4 bytes: the ANS coder's word). Here: 32,702 bytes (the three finest bands
+    with sub-contexts and weight 16, the coarse ones 256), against 33,034 with version
+    8's coding and 33,542 without sub-contexts; the worst single change costs 592."""
+    from medcomp_gui.codecs.rwnet import adaptive, entropy
 
     tables, symbols, prepared, signs = _radiograph_latent(model)
-    stream, flags = entropy.encode_latent_choosing_subs(symbols, tables, 8, None, prepared, signs)
+    stream, flags, weights = entropy.encode_latent_choosing_bands(
+        symbols, tables, 8, None, prepared, signs
+    )
     assert flags.dtype == bool and not flags[:5].any()  # classes, DC, row bands: never
-    back = entropy.decode_latent(stream, tables, 8, 24, 20, None, signs, subs=flags)
+    assert set(weights.tolist()) <= set(adaptive.WEIGHTS)
+    back = entropy.decode_latent(
+        stream, tables, 8, 24, 20, None, signs, subs=flags, weights=weights
+    )
     np.testing.assert_array_equal(back, symbols)
-    assert entropy.encode_latent(symbols, tables, 8, None, prepared, signs, subs=flags) == stream
-    sizes = []
+    coded = symbols, tables, 8, None, prepared, signs
+    assert entropy.encode_latent(*coded, subs=flags, weights=weights) == stream
+    costs = []
     for band in range(5, 14):
-        other = flags.copy()
-        other[band] = not other[band]
-        coded = entropy.encode_latent(symbols, tables, 8, None, prepared, signs, subs=other)
-        sizes.append(len(coded))
-        assert len(coded) >= len(stream) - 4, band
-    assert max(sizes) > len(stream) + 8  # some band's choice matters
-    for fixed in (False, True):  # and against version 7's and 8's coding
-        plain = entropy.encode_latent(symbols, tables, 8, None, prepared, signs, subs=fixed)
-        assert len(stream) <= len(plain) + 4
+        for apart in (False, True):
+            for weight in adaptive.WEIGHTS:
+                other, heavier = flags.copy(), weights.copy()
+                other[band], heavier[band] = apart, weight
+                size = len(entropy.encode_latent(*coded, subs=other, weights=heavier))
+                costs.append(size - len(stream))
+    assert min(costs) >= -4
+    assert max(costs) > 200  # the choices matter
+    for fixed in (False, True):  # against version 7's and 8's coding
+        assert len(stream) < len(entropy.encode_latent(*coded, subs=fixed)) - 100
