@@ -137,12 +137,15 @@ class BandCounts:
         parent = np.where(n >= MIN_COUNT, mixed, static)
         deep = self._deep(band, sub_key)
         own = np.zeros(values.size)
-        if deep.any() and band in self._sub:
+        look = np.flatnonzero(deep & inside & (np.abs(values) <= RANGE))
+        if look.size and band in self._sub:
             codes, counts = self._sub[band]
-            code = sub_key * _WIDTH + values + RANGE
+            # each distinct code looked up once (they repeat: mostly 0 and +-1)
+            code, which = np.unique(
+                sub_key[look] * _WIDTH + values[look] + RANGE, return_inverse=True
+            )
             at = np.minimum(np.searchsorted(codes, code), codes.size - 1)
-            found = deep & inside & (codes[at] == code)
-            own[found] = counts[at[found]]
+            own[look] = np.where(codes[at] == code, counts[at], 0)[which]
         blended = (SUB_WEIGHT * parent + own) / (SUB_WEIGHT + total[sub_key])
         apart = np.where(deep, blended, parent)
         return -np.stack([np.log2(parent).sum(axis=1), np.log2(apart).sum(axis=1)], axis=1)

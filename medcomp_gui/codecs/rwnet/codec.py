@@ -285,25 +285,27 @@ def _packed_signs(signs: np.ndarray) -> int:
 
 
 def _packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
-    """The choices of the bands of ``SIGN_BANDS`` as one base-6 number, the finest band's
-    the lowest digit: its sub-context flag plus twice the index of its static table
-    weight in ``adaptive.WEIGHTS`` (at most 4 bytes as a varint)."""
-    from medcomp_gui.codecs.rwnet.adaptive import WEIGHTS
+    """The choices of the bands of ``SIGN_BANDS`` as one number in base twice the number
+    of ``adaptive.WEIGHTS`` (6), the finest band's the lowest digit: its sub-context flag
+    plus twice the index of its static table weight (at most 4 bytes as a varint)."""
+    from medcomp_gui.codecs.rwnet import adaptive
 
-    digits = [int(subs[g]) + 2 * WEIGHTS.index(int(weights[g])) for g in reversed(SIGN_BANDS)]
-    return sum(d * 6**i for i, d in enumerate(digits))
+    base, index = 2 * len(adaptive.WEIGHTS), adaptive.WEIGHTS.index
+    digits = [int(subs[g]) + 2 * index(int(weights[g])) for g in reversed(SIGN_BANDS)]
+    return sum(d * base**i for i, d in enumerate(digits))
 
 
 def _unpacked_bands(packed: int) -> tuple[np.ndarray, np.ndarray]:
-    from medcomp_gui.codecs.rwnet.adaptive import WEIGHT, WEIGHTS
+    from medcomp_gui.codecs.rwnet import adaptive
     from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
-    if packed >= 6 ** len(SIGN_BANDS):
+    base = 2 * len(adaptive.WEIGHTS)
+    if packed >= base ** len(SIGN_BANDS):
         raise CodecError("RWNet frame side information damaged (band choices)")
-    subs, weights = np.zeros(GROUPS, bool), np.full(GROUPS, WEIGHT, np.int64)
+    subs, weights = np.zeros(GROUPS, bool), np.full(GROUPS, adaptive.WEIGHT, np.int64)
     for i, g in enumerate(reversed(SIGN_BANDS)):
-        digit = packed // 6**i % 6
-        subs[g], weights[g] = bool(digit % 2), WEIGHTS[digit // 2]
+        digit = packed // base**i % base
+        subs[g], weights[g] = bool(digit % 2), adaptive.WEIGHTS[digit // 2]
     return subs, weights
 
 

@@ -33,14 +33,8 @@ from __future__ import annotations
 import numpy as np
 
 from medcomp_gui import varint
-from medcomp_gui.codecs.rwnet.adaptive import (
-    KEYS,
-    SIGN_LEVELS,
-    WEIGHT,
-    WEIGHTS,
-    BandCounts,
-    with_subs,
-)
+from medcomp_gui.codecs.rwnet import adaptive
+from medcomp_gui.codecs.rwnet.adaptive import KEYS, SIGN_LEVELS, WEIGHT, BandCounts, with_subs
 from medcomp_gui.codecs.rwnet.contexts import (
     BINS,
     CLASSES,
@@ -459,7 +453,7 @@ def choose_bands(
     lv = _table_levels(tables, level, table_levels)
     by_channel, where_of = prepared.by_channel, prepared.where
     counts = BandCounts()
-    bits = np.zeros((GROUPS, len(WEIGHTS), 2))
+    bits = np.zeros((GROUPS, len(adaptive.WEIGHTS), 2))
     groups, rows = channel_groups(tables.channels), row_channels(tables.channels)
     for c in range(1, tables.channels if tables.channels == 4**4 else 1):
         where_c = where_of[c]
@@ -471,10 +465,7 @@ def choose_bands(
             key = key + KEYS * context[1]
             values = values * context[0]
         sub_key = with_subs(key, by_channel, c, where_c)
-        base = key % KEYS
-        low, length, offset = (
-            a[t, base // BINS, c, base % BINS] for a in (tables.low, tables.length, tables.offset)
-        )
+        low, length, offset = (a[t, c].take(key % KEYS) for a in tables.by_channel())
         index = values - low
         inside = (index >= 0) & (index < length)
         static = tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
@@ -482,7 +473,7 @@ def choose_bands(
         counts.add(band, sub_key, values)
     flags = bits[:, :, 1].min(axis=1) < bits[:, :, 0].min(axis=1)
     best = np.where(flags, bits[:, :, 1].argmin(axis=1), bits[:, :, 0].argmin(axis=1))
-    weights = np.array(WEIGHTS, np.int64)[best]
+    weights = np.array(adaptive.WEIGHTS, np.int64)[best]
     weights[~bits.any(axis=(1, 2))] = WEIGHT  # no adapted values: the default
     return flags, weights
 
