@@ -42,8 +42,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES, block_neighbours
+from medcomp_gui import varint
+from medcomp_gui.codecs.rwnet.contexts import BINS, CLASSES, GROUPS, block_neighbours
 from medcomp_gui.codecs.rwnet.tables import TOTAL, Tables
+from medcomp_gui.errors import CodecError
 
 #: the static table's weight, in counts (chosen on the development set)
 WEIGHT = 64
@@ -93,7 +95,39 @@ def with_subs(key: np.ndarray, by_channel: np.ndarray, c: int, where: np.ndarray
 #: :meth:`BandCounts.estimate`): development set, every third image at levels 3/5/7/9,
 #: ideal bits per band with 16 / 32 / 64 / 128 / 256: the coarse bands and most bands at
 #: high levels do best with 256, a radiograph's fine bands with 16
-WEIGHTS = (16, 64, 256)
+WEIGHTS = (WEIGHT, 16, 256)  # the default first: a frame's choices code as 0 (one byte)
+
+
+#: the bands whose way of adapting a frame chooses (payload version 9 on): those with
+#: neighbours in the block (every detail level but the coarsest)
+CHOICE_BANDS = range(5, GROUPS)
+
+
+def packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
+    """The choices of the bands of ``CHOICE_BANDS`` (``subs``: sub-context flags,
+    ``weights``: static table weights, each ``(GROUPS,)``) as one number in base twice
+    the number of ``WEIGHTS`` (6), the finest band's the lowest digit: its flag plus
+    twice the index of its weight (0 for the defaults; at most 4 bytes as a varint)."""
+    base, index = 2 * len(WEIGHTS), WEIGHTS.index
+    digits = [int(subs[g]) + 2 * index(int(weights[g])) for g in reversed(CHOICE_BANDS)]
+    return sum(d * base**i for i, d in enumerate(digits))
+
+
+def unpacked_bands(packed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`packed_bands`; CodecError for a number out of range."""
+    base = 2 * len(WEIGHTS)
+    if packed >= base ** len(CHOICE_BANDS):
+        raise CodecError("RWNet frame side information damaged (band choices)")
+    subs, weights = np.zeros(GROUPS, bool), np.full(GROUPS, WEIGHT, np.int64)
+    for i, g in enumerate(reversed(CHOICE_BANDS)):
+        digit = packed // base**i % base
+        subs[g], weights[g] = bool(digit % 2), WEIGHTS[digit // 2]
+    return subs, weights
+
+
+def side_bytes(subs: np.ndarray, weights: np.ndarray) -> int:
+    """Bytes of the bands' choices in a frame's side information (a varint)."""
+    return len(varint.encode(packed_bands(subs, weights)))
 
 
 class BandCounts:

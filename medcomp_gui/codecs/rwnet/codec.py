@@ -23,7 +23,7 @@ band with the static tables' weight it chose, :func:`~.entropy.choose_bands`);
            | varint group mask | u8 table level of each group in the mask
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets]
            | varint sign weights (:func:`_packed_signs`; version 6 on)
-           | varint bands' choices (:func:`_packed_bands`; version 9 on)
+           | varint bands' choices (:func:`~.adaptive.packed_bands`; version 9 on)
            | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
@@ -269,7 +269,11 @@ def _side(
     side = varint.encode(mask) + bytes(int(chosen[g]) for g in groups)
     side += b"\x00" if offsets is None else bytes([OFFSETS]) + offsets.astype(np.int8).tobytes()
     side += varint.encode(_packed_signs(signs))
-    return side if bands is None else side + varint.encode(_packed_bands(*bands))
+    if bands is None:
+        return side
+    from medcomp_gui.codecs.rwnet.adaptive import packed_bands
+
+    return side + varint.encode(packed_bands(*bands))
 
 
 #: the bands whose sign weights a frame carries (:func:`~.entropy.sign_weights`): those
@@ -282,31 +286,6 @@ def _packed_signs(signs: np.ndarray) -> int:
     base-3 number (0: none; at most 5 bytes as a varint)."""
     digits = signs[list(SIGN_BANDS)].reshape(-1) % 3  # -1 -> 2
     return sum(int(d) * 3**i for i, d in enumerate(digits.tolist()))
-
-
-def _packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
-    """The choices of the bands of ``SIGN_BANDS`` as one number in base twice the number
-    of ``adaptive.WEIGHTS`` (6), the finest band's the lowest digit: its sub-context flag
-    plus twice the index of its static table weight (at most 4 bytes as a varint)."""
-    from medcomp_gui.codecs.rwnet import adaptive
-
-    base, index = 2 * len(adaptive.WEIGHTS), adaptive.WEIGHTS.index
-    digits = [int(subs[g]) + 2 * index(int(weights[g])) for g in reversed(SIGN_BANDS)]
-    return sum(d * base**i for i, d in enumerate(digits))
-
-
-def _unpacked_bands(packed: int) -> tuple[np.ndarray, np.ndarray]:
-    from medcomp_gui.codecs.rwnet import adaptive
-    from medcomp_gui.codecs.rwnet.contexts import GROUPS
-
-    base = 2 * len(adaptive.WEIGHTS)
-    if packed >= base ** len(SIGN_BANDS):
-        raise CodecError("RWNet frame side information damaged (band choices)")
-    subs, weights = np.zeros(GROUPS, bool), np.full(GROUPS, adaptive.WEIGHT, np.int64)
-    for i, g in enumerate(reversed(SIGN_BANDS)):
-        digit = packed // base**i % base
-        subs[g], weights[g] = bool(digit % 2), adaptive.WEIGHTS[digit // 2]
-    return subs, weights
 
 
 def _unpacked_signs(packed: int) -> np.ndarray | None:
@@ -354,7 +333,9 @@ def _read_side(
     bands = None
     if version >= CHOSEN_BANDS_VERSION:
         packed, pos = varint.decode(frame, pos, "RWNet frame side information", CodecError)
-        bands = _unpacked_bands(packed)
+        from medcomp_gui.codecs.rwnet.adaptive import unpacked_bands
+
+        bands = unpacked_bands(packed)
     return chosen, offsets, signs, bands, frame[pos:]
 
 

@@ -34,7 +34,14 @@ import numpy as np
 
 from medcomp_gui import varint
 from medcomp_gui.codecs.rwnet import adaptive
-from medcomp_gui.codecs.rwnet.adaptive import KEYS, SIGN_LEVELS, WEIGHT, BandCounts, with_subs
+from medcomp_gui.codecs.rwnet.adaptive import (
+    KEYS,
+    SIGN_LEVELS,
+    WEIGHT,
+    BandCounts,
+    side_bytes,
+    with_subs,
+)
 from medcomp_gui.codecs.rwnet.contexts import (
     BINS,
     CLASSES,
@@ -475,6 +482,11 @@ def choose_bands(
     best = np.where(flags, bits[:, :, 1].argmin(axis=1), bits[:, :, 0].argmin(axis=1))
     weights = np.array(adaptive.WEIGHTS, np.int64)[best]
     weights[~bits.any(axis=(1, 2))] = WEIGHT  # no adapted values: the default
+    # the choices cost up to 4 bytes of side information, the defaults (no sub-contexts,
+    # ``WEIGHT``) one: a small image keeps the defaults unless the choices save more
+    saved = bits[:, 0, 0].sum() - bits[np.arange(GROUPS), best, flags.astype(int)].sum()
+    if saved <= 8 * (side_bytes(flags, weights) - 1):
+        flags, weights = np.zeros(GROUPS, bool), np.full(GROUPS, WEIGHT, np.int64)
     return flags, weights
 
 

@@ -285,14 +285,14 @@ def test_side_information_damage_is_a_codec_error() -> None:
     chosen, offsets, signs, bands, stream = _read_side(good, 2, 10, version=4)
     assert signs is None and bands is None and stream == bytes([27]) + b"stream"
     # version 9: the bands' choices (a varint, base 6 from the finest band, 13: its
-    # sub-context flag plus twice its weight's index): 13 with them and weight 16, 12
-    # without and 256, the others without and 16
+    # sub-context flag plus twice its weight's index, 64 16 256): 13 with them and
+    # weight 64, 12 without and 256, the others the defaults, without and 64
     chosen, offsets, signs, bands, stream = _read_side(
         good[:-6] + bytes([1 + 6 * 4]) + b"stream", 2, 10
     )
     subs, weights = bands
     assert stream == b"stream" and np.flatnonzero(subs).tolist() == [13]
-    assert weights[12] == 256 and (weights[5:12] == 16).all() and weights[13] == 16
+    assert weights[12] == 256 and (weights[5:12] == 64).all() and weights[13] == 64
     for bad in (
         good[:1],
         b"",
