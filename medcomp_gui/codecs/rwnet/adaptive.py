@@ -103,22 +103,41 @@ WEIGHTS = (WEIGHT, 16, 256)  # the default first: a frame's choices code as 0 (o
 CHOICE_BANDS = range(5, GROUPS)
 
 
+#: the group of the DC (:func:`~.contexts.channel_groups`): in payload version 9 a frame
+#: may adapt its DC too (by rows, :func:`~.entropy.encode_latent`); its weight in a
+#: frame's ``weights`` is one of ``DC_WEIGHTS``, 0 for its static tables (the default)
+DC_GROUP = 1
+DC_WEIGHTS = (0, *WEIGHTS)
+
+
+def default_weights() -> np.ndarray:
+    """int64 ``(GROUPS,)``: every band's default weight (``WEIGHT``), the DC's static
+    tables (0)."""
+    weights = np.full(GROUPS, WEIGHT, np.int64)
+    weights[DC_GROUP] = 0
+    return weights
+
+
 def packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
-    """The choices of the bands of ``CHOICE_BANDS`` (``subs``: sub-context flags,
-    ``weights``: static table weights, each ``(GROUPS,)``) as one number in base twice
-    the number of ``WEIGHTS`` (6), the finest band's the lowest digit: its flag plus
+    """The choices of a frame (``subs``: sub-context flags, ``weights``: static table
+    weights, each ``(GROUPS,)``) as one number: the lowest digit (base 4) the index of
+    the DC's weight in ``DC_WEIGHTS``, then a digit in base twice the number of
+    ``WEIGHTS`` (6) per band of ``CHOICE_BANDS``, the finest band's first: its flag plus
     twice the index of its weight (0 for the defaults; at most 4 bytes as a varint)."""
     base, index = 2 * len(WEIGHTS), WEIGHTS.index
     digits = [int(subs[g]) + 2 * index(int(weights[g])) for g in reversed(CHOICE_BANDS)]
-    return sum(d * base**i for i, d in enumerate(digits))
+    bands = sum(d * base**i for i, d in enumerate(digits))
+    return DC_WEIGHTS.index(int(weights[DC_GROUP])) + len(DC_WEIGHTS) * bands
 
 
 def unpacked_bands(packed: int) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`packed_bands`; CodecError for a number out of range."""
     base = 2 * len(WEIGHTS)
-    if packed >= base ** len(CHOICE_BANDS):
+    if packed >= len(DC_WEIGHTS) * base ** len(CHOICE_BANDS):
         raise CodecError("RWNet frame side information damaged (band choices)")
-    subs, weights = np.zeros(GROUPS, bool), np.full(GROUPS, WEIGHT, np.int64)
+    subs, weights = np.zeros(GROUPS, bool), default_weights()
+    weights[DC_GROUP] = DC_WEIGHTS[packed % len(DC_WEIGHTS)]
+    packed //= len(DC_WEIGHTS)
     for i, g in enumerate(reversed(CHOICE_BANDS)):
         digit = packed // base**i % base
         subs[g], weights[g] = bool(digit % 2), WEIGHTS[digit // 2]

@@ -35,10 +35,12 @@ import numpy as np
 from medcomp_gui import varint
 from medcomp_gui.codecs.rwnet import adaptive
 from medcomp_gui.codecs.rwnet.adaptive import (
+    DC_GROUP,
     KEYS,
     SIGN_LEVELS,
     WEIGHT,
     BandCounts,
+    default_weights,
     side_bytes,
     with_subs,
 )
@@ -386,19 +388,25 @@ def encode_latent(
     coded, escapes = [], []  # in decoding order
     counts = BandCounts(weights)
     dc = dc_bins(by_channel[0].reshape(h, w)).reshape(h, w)
+    dc_adapted = weights is not None and weights[DC_GROUP] > 0
     for c in range(channels):
         where_c, t = where_of[c], int(lv[c + 1])
         if c == 0:  # row by row (the decoder learns each row's bins from the row before)
             for i in range(h):
                 row = slice(i * w, (i + 1) * w)
-                for k, b, group in _groups(classes[row], dc[i]):
+                groups = _groups(classes[row], dc[i])
+                models = _dc_models(counts, tables, t, groups) if dc_adapted else None
+                for j, (k, b, group) in enumerate(groups):
                     low, length = int(tables.low[t, k, c, b]), int(tables.length[t, k, c, b])
                     values = by_channel[c, i * w + group]
                     index = values.astype(np.int64) - low
                     outside = (index < 0) | (index >= length)
                     escapes.append(values[outside].astype(np.int32))
                     index[outside] = length
-                    coded.append((index.astype(np.int32), tables.model(t, k, c, b)))
+                    model = models[j] if models else tables.model(t, k, c, b)
+                    coded.append((index.astype(np.int32), model))
+                if dc_adapted:
+                    counts.add(DC_GROUP, classes[row] * BINS + dc[i], by_channel[c, row])
         elif where_c.size:  # the whole channel at once, then one call per (class, bin) group
             coder_of = _Channel(tables, t, c, counts)
             key, flips = prepared.keys(c), None
@@ -421,6 +429,13 @@ def encode_latent(
     escaped = np.concatenate(escapes) if escapes else np.zeros(0, np.int64)
     head = varint.encode(words.size) + varint.encode(escaped.size)
     return head + words.tobytes() + _varints(escaped)
+
+
+def _dc_models(counts: BandCounts, tables: Tables, t: int, groups: list) -> list:
+    """The models of one DC row's (class, bin) ``groups`` (:func:`_groups`), adapted by
+    the counts of the rows before (payload version 9, a frame whose DC weight is set)."""
+    keys = np.array([k * BINS + b for k, b, _ in groups], np.int64)
+    return counts.models(tables, t, 0, DC_GROUP, keys)
 
 
 def encode_latent_choosing_bands(
@@ -482,12 +497,45 @@ def choose_bands(
     best = np.where(flags, bits[:, :, 1].argmin(axis=1), bits[:, :, 0].argmin(axis=1))
     weights = np.array(adaptive.WEIGHTS, np.int64)[best]
     weights[~bits.any(axis=(1, 2))] = WEIGHT  # no adapted values: the default
-    # the choices cost up to 4 bytes of side information, the defaults (no sub-contexts,
-    # ``WEIGHT``) one: a small image keeps the defaults unless the choices save more
     saved = bits[:, 0, 0].sum() - bits[np.arange(GROUPS), best, flags.astype(int)].sum()
+    static, adapted = _dc_bits(prepared, tables, int(lv[1]))
+    weights[DC_GROUP] = 0
+    if static - adapted.min() > DC_MIN_SAVING:
+        weights[DC_GROUP] = adaptive.WEIGHTS[int(adapted.argmin())]
+        saved += static - adapted.min()
+    # the choices cost up to 4 bytes of side information, the defaults (no sub-contexts,
+    # ``WEIGHT``, the DC static) one: a small image keeps the defaults unless the
+    # choices save more
     if saved <= 8 * (side_bytes(flags, weights) - 1):
-        flags, weights = np.zeros(GROUPS, bool), np.full(GROUPS, WEIGHT, np.int64)
+        flags, weights = np.zeros(GROUPS, bool), default_weights()
     return flags, weights
+
+
+#: bits the adapted DC must save to be chosen (it costs a model per row and (class, bin)
+#: in the decoder): on the development set it pays at low levels, where the DC is a
+#: quarter to two thirds of a radiograph's bits (ideal code lengths: -0.2 to -1.3 % of
+#: the file at levels 2-4), and little elsewhere
+DC_MIN_SAVING = 64
+
+
+def _dc_bits(prepared: Prepared, tables: Tables, t: int) -> tuple[float, np.ndarray]:
+    """(bits with the static tables, bits adapted with each of ``adaptive.WEIGHTS``) of
+    the DC residuals of ``prepared`` at table level ``t``, ideal code lengths counted
+    row by row as the coder counts them (:meth:`~.adaptive.BandCounts.estimate`)."""
+    h, w = prepared.shape
+    dc = prepared.by_channel[0]
+    keys = prepared.classes * BINS + dc_bins(dc.reshape(h, w))
+    low, length, offset = (a[t, 0].take(keys) for a in tables.by_channel())
+    index = dc - low
+    inside = (index >= 0) & (index < length)
+    static = tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
+    counts, adapted = BandCounts(), np.zeros(len(adaptive.WEIGHTS))
+    for i in range(h):
+        row = slice(i * w, (i + 1) * w)
+        key, values = keys[row], dc[row]
+        adapted += counts.estimate(DC_GROUP, key, key, values, inside[row], static[row])[:, 0]
+        counts.add(DC_GROUP, key, values)
+    return float(-np.log2(static).sum()), adapted
 
 
 def _with_subs(subs, band: int, context) -> bool:
@@ -659,7 +707,6 @@ def decode_latent(
                 grid[i] = np.asarray(coder.decode(_family(), probs), np.int32)
         classes = grid.reshape(-1).astype(np.int64)
         busy = np.nonzero(classes)[0]
-        counts = BandCounts(weights)
 
         def values_of(index: np.ndarray, low, length) -> np.ndarray:
             """The values of decoded table ``index``es (int64), the escapes taken in order."""
@@ -680,11 +727,18 @@ def decode_latent(
             index = np.asarray(coder.decode(model, where.size), np.int64)
             by_channel[c, where] = values_of(index, low, length)
 
+        counts = BandCounts(weights)
+        dc_adapted = weights is not None and weights[DC_GROUP] > 0
         for i in range(h):  # the DC, row by row: each row's bins from the row above
             rows = by_channel[0, max(i - 1, 0) * w : (i + 1) * w].reshape(-1, w)
             bins = dc_bins(rows)[-w:] if i else np.zeros(w, np.int64)
-            for k, b, group in _groups(classes[i * w : (i + 1) * w], bins):
-                read(0, int(lv[1]), k, b, i * w + group)
+            row = slice(i * w, (i + 1) * w)
+            groups = _groups(classes[row], bins)
+            models = _dc_models(counts, tables, int(lv[1]), groups) if dc_adapted else None
+            for j, (k, b, group) in enumerate(groups):
+                read(0, int(lv[1]), k, b, i * w + group, models[j] if models else None)
+            if dc_adapted:
+                counts.add(DC_GROUP, classes[row] * BINS + bins, by_channel[0, row])
         rows = np.searchsorted(busy, np.arange(h + 1) * w)  # busy positions of each row
         for c in range(1, tables.channels):
             if c in row_channels(tables.channels):  # each row's bins from the row above
