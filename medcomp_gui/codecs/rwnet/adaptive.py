@@ -108,36 +108,44 @@ CHOICE_BANDS = range(5, GROUPS)
 #: frame's ``weights`` is one of ``DC_WEIGHTS``, 0 for its static tables (the default)
 DC_GROUP = 1
 DC_WEIGHTS = (0, *WEIGHTS)
+#: the groups coded row by row with static tables before payload version 9, which a
+#: frame may adapt by rows since (weights as the DC's): the DC and the coarsest level's
+#: three bands (:func:`~.contexts.row_channels`)
+ROW_GROUPS = (DC_GROUP, 2, 3, 4)
 
 
 def default_weights() -> np.ndarray:
-    """int64 ``(GROUPS,)``: every band's default weight (``WEIGHT``), the DC's static
-    tables (0)."""
+    """int64 ``(GROUPS,)``: every band's default weight (``WEIGHT``), the static tables
+    (0) for the groups coded by rows (``ROW_GROUPS``)."""
     weights = np.full(GROUPS, WEIGHT, np.int64)
-    weights[DC_GROUP] = 0
+    weights[list(ROW_GROUPS)] = 0
     return weights
 
 
 def packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
     """The choices of a frame (``subs``: sub-context flags, ``weights``: static table
-    weights, each ``(GROUPS,)``) as one number: the lowest digit (base 4) the index of
-    the DC's weight in ``DC_WEIGHTS``, then a digit in base twice the number of
-    ``WEIGHTS`` (6) per band of ``CHOICE_BANDS``, the finest band's first: its flag plus
-    twice the index of its weight (0 for the defaults; at most 4 bytes as a varint)."""
+    weights, each ``(GROUPS,)``) as one number: the lowest digits (base 4) the index of
+    the weight of each of ``ROW_GROUPS`` in ``DC_WEIGHTS``, then a digit in base twice
+    the number of ``WEIGHTS`` (6) per band of ``CHOICE_BANDS``, the finest band's first:
+    its flag plus twice the index of its weight (0 for the defaults; at most 5 bytes as
+    a varint)."""
     base, index = 2 * len(WEIGHTS), WEIGHTS.index
     digits = [int(subs[g]) + 2 * index(int(weights[g])) for g in reversed(CHOICE_BANDS)]
-    bands = sum(d * base**i for i, d in enumerate(digits))
-    return DC_WEIGHTS.index(int(weights[DC_GROUP])) + len(DC_WEIGHTS) * bands
+    packed = sum(d * base**i for i, d in enumerate(digits))
+    for g in reversed(ROW_GROUPS):
+        packed = packed * len(DC_WEIGHTS) + DC_WEIGHTS.index(int(weights[g]))
+    return packed
 
 
 def unpacked_bands(packed: int) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`packed_bands`; CodecError for a number out of range."""
     base = 2 * len(WEIGHTS)
-    if packed >= len(DC_WEIGHTS) * base ** len(CHOICE_BANDS):
+    if packed >= len(DC_WEIGHTS) ** len(ROW_GROUPS) * base ** len(CHOICE_BANDS):
         raise CodecError("RWNet frame side information damaged (band choices)")
     subs, weights = np.zeros(GROUPS, bool), default_weights()
-    weights[DC_GROUP] = DC_WEIGHTS[packed % len(DC_WEIGHTS)]
-    packed //= len(DC_WEIGHTS)
+    for g in ROW_GROUPS:
+        weights[g] = DC_WEIGHTS[packed % len(DC_WEIGHTS)]
+        packed //= len(DC_WEIGHTS)
     for i, g in enumerate(reversed(CHOICE_BANDS)):
         digit = packed // base**i % base
         subs[g], weights[g] = bool(digit % 2), WEIGHTS[digit // 2]
@@ -168,6 +176,11 @@ class BandCounts:
     def weight(self, band: int) -> int:
         """The static table's weight in ``band``."""
         return WEIGHT if self._weights is None else int(self._weights[band])
+
+    def by_rows(self, group: int) -> bool:
+        """Whether ``group``, one of ``ROW_GROUPS``, is adapted row by row (a frame of
+        payload version 9 whose weight for it is set)."""
+        return self._weights is not None and self._weights[group] > 0
 
     def estimate(self, band: int, key, sub_key, values, inside, static) -> np.ndarray:
         """Ideal bits ``(len(WEIGHTS), 2)`` of one channel's ``values`` of ``band`` (at their

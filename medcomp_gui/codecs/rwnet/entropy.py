@@ -388,7 +388,7 @@ def encode_latent(
     coded, escapes = [], []  # in decoding order
     counts = BandCounts(weights)
     dc = dc_bins(by_channel[0].reshape(h, w)).reshape(h, w)
-    dc_adapted = weights is not None and weights[DC_GROUP] > 0
+    dc_adapted = counts.by_rows(DC_GROUP)
     for c in range(channels):
         where_c, t = where_of[c], int(lv[c + 1])
         if c == 0:  # row by row (the decoder learns each row's bins from the row before)
@@ -415,6 +415,14 @@ def encode_latent(
                 key = key + KEYS * levels
             if _with_subs(subs, coder_of.band, context):
                 key = with_subs(key, by_channel, c, where_c)
+            if coder_of.by_rows:  # each row with the counts of the rows before
+                bounds = np.searchsorted(where_c, np.arange(h + 1) * w)
+                for a, z in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+                    if a == z:
+                        continue
+                    row = where_c[a:z], key[a:z]  # (no sign prediction in these bands)
+                    _code_channel(coder_of, *row, by_channel, (h, w), coded, escapes)
+                continue
             _code_channel(coder_of, where_c, key, by_channel, (h, w), coded, escapes, flips)
     coder = constriction.stream.stack.AnsCoder()
     for index, model in reversed(coded):  # a stack: what is coded last is read first
@@ -498,11 +506,11 @@ def choose_bands(
     weights = np.array(adaptive.WEIGHTS, np.int64)[best]
     weights[~bits.any(axis=(1, 2))] = WEIGHT  # no adapted values: the default
     saved = bits[:, 0, 0].sum() - bits[np.arange(GROUPS), best, flags.astype(int)].sum()
-    static, adapted = _dc_bits(prepared, tables, int(lv[1]))
-    weights[DC_GROUP] = 0
-    if static - adapted.min() > DC_MIN_SAVING:
-        weights[DC_GROUP] = adaptive.WEIGHTS[int(adapted.argmin())]
-        saved += static - adapted.min()
+    for group, (static, adapted) in _by_rows_bits(prepared, tables, lv).items():
+        weights[group] = 0
+        if static - adapted.min() > ROWS_MIN_SAVING:
+            weights[group] = adaptive.WEIGHTS[int(adapted.argmin())]
+            saved += static - adapted.min()
     # the choices cost up to 4 bytes of side information, the defaults (no sub-contexts,
     # ``WEIGHT``, the DC static) one: a small image keeps the defaults unless the
     # choices save more
@@ -511,31 +519,45 @@ def choose_bands(
     return flags, weights
 
 
-#: bits the adapted DC must save to be chosen (it costs a model per row and (class, bin)
-#: in the decoder): on the development set it pays at low levels, where the DC is a
-#: quarter to two thirds of a radiograph's bits (ideal code lengths: -0.2 to -1.3 % of
-#: the file at levels 2-4), and little elsewhere
-DC_MIN_SAVING = 64
+#: bits a group coded by rows (the DC, the coarsest bands) must save adapted to be
+#: adapted (it costs a model per row and (class, bin) in the decoder): on the
+#: development set the adapted DC pays at low levels, where it is a quarter to two
+#: thirds of a radiograph's bits (ideal code lengths: -0.2 to -1.3 % of the file at
+#: levels 2-4), and little elsewhere
+ROWS_MIN_SAVING = 64
 
 
-def _dc_bits(prepared: Prepared, tables: Tables, t: int) -> tuple[float, np.ndarray]:
-    """(bits with the static tables, bits adapted with each of ``adaptive.WEIGHTS``) of
-    the DC residuals of ``prepared`` at table level ``t``, ideal code lengths counted
-    row by row as the coder counts them (:meth:`~.adaptive.BandCounts.estimate`)."""
+def _by_rows_bits(prepared: Prepared, tables: Tables, lv: np.ndarray) -> dict:
+    """For each of ``adaptive.ROW_GROUPS`` with values, (bits with the static tables,
+    bits adapted row by row with each of ``adaptive.WEIGHTS``) of ``prepared``'s values
+    (the DC's residuals, the coarsest bands' values) at their table levels ``lv``
+    (:func:`_table_levels`): ideal code lengths counted as the coder counts
+    (:meth:`~.adaptive.BandCounts.estimate`)."""
     h, w = prepared.shape
-    dc = prepared.by_channel[0]
-    keys = prepared.classes * BINS + dc_bins(dc.reshape(h, w))
-    low, length, offset = (a[t, 0].take(keys) for a in tables.by_channel())
-    index = dc - low
-    inside = (index >= 0) & (index < length)
-    static = tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
-    counts, adapted = BandCounts(), np.zeros(len(adaptive.WEIGHTS))
-    for i in range(h):
-        row = slice(i * w, (i + 1) * w)
-        key, values = keys[row], dc[row]
-        adapted += counts.estimate(DC_GROUP, key, key, values, inside[row], static[row])[:, 0]
-        counts.add(DC_GROUP, key, values)
-    return float(-np.log2(static).sum()), adapted
+    by_channel, out = prepared.by_channel, {}
+    dc_keys = prepared.classes * BINS + dc_bins(by_channel[0].reshape(h, w))
+    rows = (0, *row_channels(tables.channels)) if tables.channels == 4**4 else (0,)
+    for c, group in zip(rows, adaptive.ROW_GROUPS, strict=False):
+        where = prepared.where[c]
+        if where.size == 0:
+            continue
+        keys = dc_keys if c == 0 else prepared.keys(c)
+        values, t = by_channel[c, where], int(lv[c + 1])
+        low, length, offset = (a[t, c].take(keys) for a in tables.by_channel())
+        index = values - low
+        inside = (index >= 0) & (index < length)
+        static = tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
+        counts, adapted = BandCounts(), np.zeros(len(adaptive.WEIGHTS))
+        bounds = np.searchsorted(where, np.arange(h + 1) * w).tolist()
+        for a, z in zip(bounds[:-1], bounds[1:], strict=True):
+            if a == z:
+                continue
+            part = slice(a, z)
+            key, value = keys[part], values[part]
+            adapted += counts.estimate(group, key, key, value, inside[part], static[part])[:, 0]
+            counts.add(group, key, value)
+        out[group] = float(-np.log2(static).sum()), adapted
+    return out
 
 
 def _with_subs(subs, band: int, context) -> bool:
@@ -555,6 +577,8 @@ class _Channel:
         self.tables, self.t, self.c, self.counts = tables, t, c, counts
         self.row = c in row_channels(tables.channels)
         self.band = int(channel_groups(tables.channels)[c])
+        # a row channel adapted row by row (payload version 9, its band's weight set)
+        self.by_rows = self.row and counts.by_rows(self.band)
 
     def groups(self, keys: np.ndarray) -> np.ndarray:
         """The keys the channel's values are grouped and coded by: ``keys`` themselves,
@@ -564,13 +588,14 @@ class _Channel:
 
     def models(self, keys: np.ndarray) -> list:
         """The model of each (class, bin) key, in the order given."""
-        if self.row:
+        if self.row and not self.by_rows:
             return [self.tables.model(self.t, int(k) // BINS, self.c, int(k) % BINS) for k in keys]
         return self.counts.models(self.tables, self.t, self.c, self.band, keys)
 
     def seen(self, keys: np.ndarray, values: np.ndarray) -> None:
-        """After the channel: its values join its band's counts."""
-        if not self.row:
+        """After the channel (a row channel adapted by rows: after each row): its values
+        join its band's counts."""
+        if not self.row or self.by_rows:
             self.counts.add(self.band, keys, values)
 
 
@@ -728,7 +753,7 @@ def decode_latent(
             by_channel[c, where] = values_of(index, low, length)
 
         counts = BandCounts(weights)
-        dc_adapted = weights is not None and weights[DC_GROUP] > 0
+        dc_adapted = counts.by_rows(DC_GROUP)
         for i in range(h):  # the DC, row by row: each row's bins from the row above
             rows = by_channel[0, max(i - 1, 0) * w : (i + 1) * w].reshape(-1, w)
             bins = dc_bins(rows)[-w:] if i else np.zeros(w, np.int64)
@@ -742,11 +767,19 @@ def decode_latent(
         rows = np.searchsorted(busy, np.arange(h + 1) * w)  # busy positions of each row
         for c in range(1, tables.channels):
             if c in row_channels(tables.channels):  # each row's bins from the row above
+                channel = _Channel(tables, int(lv[c + 1]), c, counts)
                 for i in range(h):
                     here = busy[rows[i] : rows[i + 1]]
                     bins = channel_bins(by_channel, tables.neighbours, c, (h, w), here)
-                    for k, b, group in _groups(classes[here], bins):
-                        read(c, int(lv[c + 1]), k, b, here[group])
+                    groups = _groups(classes[here], bins)
+                    models = None
+                    if channel.by_rows:
+                        keys = np.array([k * BINS + b for k, b, _ in groups], np.int64)
+                        models = channel.models(keys)
+                    for j, (k, b, group) in enumerate(groups):
+                        read(c, channel.t, k, b, here[group], models[j] if models else None)
+                    if channel.by_rows:
+                        channel.seen(classes[here] * BINS + bins, by_channel[c, here])
                 continue
             bins = channel_bins(by_channel, tables.neighbours, c, (h, w), busy)
             channel = _Channel(tables, int(lv[c + 1]), c, counts)

@@ -284,15 +284,18 @@ def test_side_information_damage_is_a_codec_error() -> None:
     # payload version 4: no sign weights
     chosen, offsets, signs, bands, stream = _read_side(good, 2, 10, version=4)
     assert signs is None and bands is None and stream == bytes([27]) + b"stream"
-    # version 9: the frame's choices (a varint: the DC's weight, base 4: 0 (static) 64 16
-    # 256; then base 6 from the finest band, 13: its sub-context flag plus twice its
-    # weight's index, 64 16 256): the DC adapted with 16, 13 with sub-contexts and
-    # weight 64, 12 without and 256, the others the defaults, without and 64
+    # version 9: the frame's choices (a varint: the weights of the DC and the coarsest
+    # bands, 1-4, base 4: 0 (static) 64 16 256; then base 6 from the finest band, 13:
+    # its sub-context flag plus twice its weight's index, 64 16 256): the DC adapted
+    # with 16, band 3 with 256, 13 with sub-contexts and weight 64, 12 without and 256,
+    # the others the defaults (static; without sub-contexts and 64)
+    choices = 2 + 4**2 * 3 + 4**4 * (1 + 6 * 4)
     chosen, offsets, signs, bands, stream = _read_side(
-        good[:-6] + varint.encode(2 + 4 * (1 + 6 * 4)) + b"stream", 2, 10
+        good[:-6] + varint.encode(choices) + b"stream", 2, 10
     )
     subs, weights = bands
-    assert stream == b"stream" and np.flatnonzero(subs).tolist() == [13] and weights[1] == 16
+    assert stream == b"stream" and np.flatnonzero(subs).tolist() == [13]
+    assert weights[1:5].tolist() == [16, 0, 256, 0]
     assert weights[12] == 256 and (weights[5:12] == 64).all() and weights[13] == 64
     for bad in (
         good[:1],
@@ -307,7 +310,7 @@ def test_side_information_damage_is_a_codec_error() -> None:
     ):
         with pytest.raises(CodecError):
             _read_side(bad, 2, 10, version=8)
-    for bad in (good[:-6], good[:-6] + varint.encode(4 * 6**9)):  # choices missing; too many
+    for bad in (good[:-6], good[:-6] + varint.encode(4**4 * 6**9)):  # missing; too many
         with pytest.raises(CodecError):
             _read_side(bad, 2, 10)
 
@@ -685,7 +688,7 @@ def test_each_band_keeps_the_way_of_adapting_that_codes_it_smallest(model) -> No
     )
     assert flags.dtype == bool and not flags[:5].any()  # classes, DC, row bands: never
     assert set(weights[5:].tolist()) <= set(adaptive.WEIGHTS)
-    assert weights[adaptive.DC_GROUP] in adaptive.DC_WEIGHTS
+    assert set(weights[1:5].tolist()) <= set(adaptive.DC_WEIGHTS)
     back = entropy.decode_latent(
         stream, tables, 8, 24, 20, None, signs, subs=flags, weights=weights
     )
@@ -700,11 +703,12 @@ def test_each_band_keeps_the_way_of_adapting_that_codes_it_smallest(model) -> No
                 other[band], heavier[band] = apart, weight
                 size = len(entropy.encode_latent(*coded, subs=other, weights=heavier))
                 costs.append(size - len(stream))
-    for weight in adaptive.DC_WEIGHTS:  # the DC: static (0) or adapted
-        heavier = weights.copy()
-        heavier[adaptive.DC_GROUP] = weight
-        size = len(entropy.encode_latent(*coded, subs=flags, weights=heavier))
-        costs.append(size - len(stream))
+    for group in adaptive.ROW_GROUPS:  # the DC and coarsest bands: static (0) or adapted
+        for weight in adaptive.DC_WEIGHTS:
+            heavier = weights.copy()
+            heavier[group] = weight
+            size = len(entropy.encode_latent(*coded, subs=flags, weights=heavier))
+            costs.append(size - len(stream))
     assert min(costs) >= -4
     assert max(costs) > 200  # the choices matter
     for fixed in (False, True):  # against version 7's and 8's coding
