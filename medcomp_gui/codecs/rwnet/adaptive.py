@@ -163,15 +163,11 @@ class BandCounts:
 
     def __init__(self, weights: np.ndarray | None = None) -> None:
         self._weights = weights
-        # per band: a histogram row for each (class, bin, sign level) seen (``_row``: its
-        # row, -1 for none), grown as keys appear: a small image touches few, and a row is
-        # 8 KB; a neighbour sub-context's few values as sorted ``key * _WIDTH + value +
-        # RANGE`` codes with their counts (``_sub``): rows for them would be mostly zeros
-        self._hist: dict[int, np.ndarray] = {}
-        self._used: dict[int, int] = {}  # rows of each band's histogram in use
-        self._row: dict[int, np.ndarray] = {}
+        # per band: the histograms of its (class, bin, sign level) keys and of its
+        # neighbour sub-contexts (:class:`_Rows`), the number of values of each key
+        self._rows: dict[int, _Rows] = {}
+        self._subs: dict[int, _Rows] = {}
         self._total: dict[int, np.ndarray] = {}
-        self._sub: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def weight(self, band: int) -> int:
         """The static table's weight in ``band``."""
@@ -195,23 +191,13 @@ class BandCounts:
         if total is None:  # nothing counted yet: the static tables, every way
             return np.full((len(WEIGHTS), 2), -np.log2(static).sum())
         n = total[key]
-        row = self._row[band][key]
-        near = inside & (np.abs(values) <= RANGE) & (row >= 0)
-        count = np.zeros(values.size)
-        count[near] = self._hist[band].reshape(-1)[row[near] * _WIDTH + values[near] + RANGE]
+        count = self._rows[band].counts(key, values, inside)
         mixed = (weights * static + count) / (weights + n)
         parent = np.where(n >= MIN_COUNT, mixed, static)
         deep = self._deep(band, sub_key)
         own = np.zeros(values.size)
-        look = np.flatnonzero(deep & inside & (np.abs(values) <= RANGE))
-        if look.size and band in self._sub:
-            codes, counts = self._sub[band]
-            # each distinct code looked up once (they repeat: mostly 0 and +-1)
-            code, which = np.unique(
-                sub_key[look] * _WIDTH + values[look] + RANGE, return_inverse=True
-            )
-            at = np.minimum(np.searchsorted(codes, code), codes.size - 1)
-            own[look] = np.where(codes[at] == code, counts[at], 0)[which]
+        if deep.any() and band in self._subs:
+            own = self._subs[band].counts(sub_key, values, inside & deep)
         blended = (SUB_WEIGHT * parent + own) / (SUB_WEIGHT + total[sub_key])
         apart = np.where(deep, blended, parent)
         return -np.stack([np.log2(parent).sum(axis=1), np.log2(apart).sum(axis=1)], axis=1)
@@ -301,15 +287,11 @@ class BandCounts:
         first = np.cumsum(size) - size
         entry = np.arange(int(first[-1] + size[-1]) if size.size else 0)
         static = tables.pmf.take(np.repeat(start - first, size) + entry)
-        if band not in self._hist:  # nothing counted yet: the tables alone
+        if band not in self._rows:  # nothing counted yet: the tables alone
             return static / float(TOTAL), first, size
-        column = np.repeat(low + RANGE - first, size) + entry
-        row = self._row[band][key]
         counted = self._total[band][key] >= MIN_COUNT
-        valid = (column >= 0) & (column <= 2 * RANGE) & np.repeat(counted, size)
-        cell = np.repeat(np.maximum(row, 0) * _WIDTH, size) + np.clip(column, 0, 2 * RANGE)
-        counts = np.where(valid, self._hist[band].reshape(-1).take(cell), 0).astype(np.int64)
-        escape = first + length  # (int32 counts: TOTAL * counts would overflow)
+        counts = self._rows[band].windows(key, low, size, first, entry, counted)
+        escape = first + length
         counts[escape] = 0
         counts[escape] = np.where(
             counted, self._total[band][key] - np.add.reduceat(counts, first), 0
@@ -327,32 +309,23 @@ class BandCounts:
         start = np.cumsum(size) - size
         blended = probs.take(np.repeat(first - start, size) + np.arange(int(start[-1] + size[-1])))
         blended *= SUB_WEIGHT
-        codes, counts = self._sub[band]
-        lo = np.searchsorted(codes, keys * _WIDTH)
-        hi = np.searchsorted(codes, (keys + 1) * _WIDTH)
-        owner = np.repeat(np.arange(keys.size), hi - lo)
-        entry = np.arange(owner.size) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
-        entry += np.repeat(lo, hi - lo)
         base = keys % PARENTS % KEYS
         low = tables.low[level, base // BINS, channel, base % BINS].astype(np.int64)
-        value = codes[entry] - keys[owner] * _WIDTH - RANGE
-        at = value - low[owner]
-        inside = (at >= 0) & (at < size[owner] - 1)
-        own = counts[entry]
-        blended[start[owner[inside]] + at[inside]] += own[inside]  # distinct (key, value)
+        entry = np.arange(blended.size)
+        own = self._subs[band].windows(keys, low, size, start, entry, np.ones(keys.size, bool))
+        escape = start + size - 1
+        own[escape] = 0
+        blended += own  # (adding 0.0 elsewhere leaves every float as it was)
         n = self._total[band][keys]
-        kept = np.bincount(owner[inside], own[inside], minlength=keys.size).astype(np.int64)
-        blended[start + size - 1] += n - kept
+        blended[escape] += n - np.add.reduceat(own, start)
         blended /= np.repeat((SUB_WEIGHT + n).astype(np.float64), size)
         return blended, start
 
     def add(self, band: int, keys: np.ndarray, values: np.ndarray) -> None:
         """Count ``values`` (residuals) of one channel of ``band`` at their count ``keys``
         (as :meth:`models`'; a value with a sub-context counts for its parent too)."""
-        if band not in self._hist:
-            self._hist[band] = np.zeros((16, _WIDTH), np.int32)
-            self._used[band] = 0
-            self._row[band] = np.full(PARENTS, -1, np.int64)
+        if band not in self._rows:
+            self._rows[band] = _Rows(PARENTS)
             self._total[band] = np.zeros(PARENTS * (SUBS + 1), np.int64)
         keys = np.asarray(keys, np.int64)
         values = np.asarray(values, np.int64)
@@ -360,41 +333,53 @@ class BandCounts:
         sub = keys >= PARENTS
         if sub.any():
             self._total[band] += np.bincount(keys[sub] % PARENTS, minlength=PARENTS * (SUBS + 1))
-            self._add_sub(band, keys[sub], values[sub])
-        keys = keys % PARENTS
-        row = self._row[band]
-        new = np.unique(keys[row[keys] < 0])
+            if band not in self._subs:
+                self._subs[band] = _Rows(PARENTS * (SUBS + 1))
+            self._subs[band].add(keys[sub], values[sub])
+        self._rows[band].add(keys % PARENTS, values)
+
+
+class _Rows:
+    """Histograms of the values (-``RANGE`` .. ``RANGE``) of count keys: a row for each
+    key seen, allocated as keys appear (a small image touches few; a row is 8 KB) and
+    grown by doubling. Payload version 8 kept a sub-context's few values sparse; rows
+    like its parent's count the same and cost a fifth of the time to update."""
+
+    def __init__(self, keys: int) -> None:
+        self.hist = np.zeros((16, _WIDTH), np.int32)
+        self.used = 0
+        self.row = np.full(keys, -1, np.int64)  # each key's row, -1 for none
+
+    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+        new = np.unique(keys[self.row[keys] < 0])
         if new.size:
-            used = self._used[band]
-            row[new] = used + np.arange(new.size)
-            self._used[band] = used + new.size
-            if self._used[band] > len(self._hist[band]):  # room for twice as many rows
-                grown = np.zeros((2 * self._used[band], _WIDTH), np.int32)
-                grown[:used] = self._hist[band][:used]
-                self._hist[band] = grown
+            used = self.used
+            self.row[new] = used + np.arange(new.size)
+            self.used = used + new.size
+            if self.used > len(self.hist):  # room for twice as many rows
+                grown = np.zeros((2 * self.used, _WIDTH), np.int32)
+                grown[:used] = self.hist[:used]
+                self.hist = grown
         inside = np.abs(values) <= RANGE
-        flat = row[keys[inside]] * _WIDTH + values[inside] + RANGE
+        flat = self.row[keys[inside]] * _WIDTH + values[inside] + RANGE
         # np.add.at, by sorting (several times faster for a channel's few thousand values)
         cells, counts = np.unique(flat, return_counts=True)
-        self._hist[band].reshape(-1)[cells] += counts.astype(np.int32)
+        self.hist.reshape(-1)[cells] += counts.astype(np.int32)
 
-    def _add_sub(self, band: int, keys: np.ndarray, values: np.ndarray) -> None:
-        """Count the sub-context ``keys``' ``values`` (those within ``RANGE``) in ``_sub``."""
-        inside = np.abs(values) <= RANGE
-        codes, counts = np.unique(
-            keys[inside] * _WIDTH + values[inside] + RANGE, return_counts=True
-        )
-        if band not in self._sub:
-            self._sub[band] = codes, counts.astype(np.int64)
-            return
-        old_codes, old_counts = self._sub[band]
-        at = np.searchsorted(old_codes, codes)
-        found = at < old_codes.size
-        found[found] = old_codes[at[found]] == codes[found]
-        old_counts[at[found]] += counts[found]  # (a merge, not a sort of everything)
-        new = ~found
-        if new.any():
-            self._sub[band] = (
-                np.insert(old_codes, at[new], codes[new]),
-                np.insert(old_counts, at[new], counts[new]),
-            )
+    def counts(self, keys: np.ndarray, values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """float64 count of each value at its key (0 outside ``where``)."""
+        row = self.row[keys]
+        near = where & (np.abs(values) <= RANGE) & (row >= 0)
+        out = np.zeros(values.size)
+        out[near] = self.hist.reshape(-1)[row[near] * _WIDTH + values[near] + RANGE]
+        return out
+
+    def windows(self, keys, low, size, first, entry, counted) -> np.ndarray:
+        """int64 counts laid end to end: for each key, ``size`` values from its ``low``
+        (at ``first`` in the flat ``entry`` range), 0 for keys not ``counted``."""
+        column = np.repeat(low + RANGE - first, size) + entry
+        valid = (column >= 0) & (column <= 2 * RANGE) & np.repeat(counted, size)
+        row = np.maximum(self.row[keys], 0)
+        cell = np.repeat(row * _WIDTH, size) + np.clip(column, 0, 2 * RANGE)
+        # int64: TOTAL times a count would overflow int32
+        return np.where(valid, self.hist.reshape(-1).take(cell), 0).astype(np.int64)
