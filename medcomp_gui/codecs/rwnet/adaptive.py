@@ -351,7 +351,8 @@ class _Rows:
         self.row = np.full(keys, -1, np.int64)  # each key's row, -1 for none
 
     def add(self, keys: np.ndarray, values: np.ndarray) -> None:
-        new = np.unique(keys[self.row[keys] < 0])
+        missing = self.row[keys] < 0
+        new = np.unique(keys[missing]) if missing.any() else missing[:0]
         if new.size:
             used = self.used
             self.row[new] = used + np.arange(new.size)
@@ -360,8 +361,10 @@ class _Rows:
                 grown = np.zeros((2 * self.used, _WIDTH), np.int32)
                 grown[:used] = self.hist[:used]
                 self.hist = grown
-        inside = np.abs(values) <= RANGE
-        flat = self.row[keys[inside]] * _WIDTH + values[inside] + RANGE
+        if values.size and (values.min() < -RANGE or values.max() > RANGE):
+            inside = np.abs(values) <= RANGE
+            keys, values = keys[inside], values[inside]
+        flat = self.row[keys] * _WIDTH + values + RANGE
         # np.add.at, by sorting (several times faster for a channel's few thousand values)
         cells, counts = np.unique(flat, return_counts=True)
         self.hist.reshape(-1)[cells] += counts.astype(np.int32)
@@ -377,9 +380,14 @@ class _Rows:
     def windows(self, keys, low, size, first, entry, counted) -> np.ndarray:
         """int64 counts laid end to end: for each key, ``size`` values from its ``low``
         (at ``first`` in the flat ``entry`` range), 0 for keys not ``counted``."""
-        column = np.repeat(low + RANGE - first, size) + entry
-        valid = (column >= 0) & (column <= 2 * RANGE) & np.repeat(counted, size)
         row = np.maximum(self.row[keys], 0)
-        cell = np.repeat(row * _WIDTH, size) + np.clip(column, 0, 2 * RANGE)
+        if low.size and low.min() >= -RANGE and (low + size - 1).max() <= RANGE:
+            # every table within the histogram's columns (the usual case): no clipping
+            cell = np.repeat(row * _WIDTH + low + RANGE - first, size) + entry
+            valid = np.repeat(counted, size)
+        else:
+            column = np.repeat(low + RANGE - first, size) + entry
+            valid = (column >= 0) & (column <= 2 * RANGE) & np.repeat(counted, size)
+            cell = np.repeat(row * _WIDTH, size) + np.clip(column, 0, 2 * RANGE)
         # int64: TOTAL times a count would overflow int32
         return np.where(valid, self.hist.reshape(-1).take(cell), 0).astype(np.int64)

@@ -238,6 +238,7 @@ class Prepared:
         self.by_channel, self.classes, self.where = _layout(symbols, tables, level, predict)
         self._tables = tables
         self._keys: dict[int, np.ndarray] = {}
+        self._signed: dict[tuple, tuple] = {}
 
     def keys(self, c: int) -> np.ndarray:
         """(class, bin) keys of detail channel ``c`` at its coded positions."""
@@ -246,6 +247,20 @@ class Prepared:
             bins = channel_bins(self.by_channel, self._tables.neighbours, c, self.shape, where)
             self._keys[c] = self.classes[where] * BINS + bins
         return self._keys[c]
+
+    def signed(self, c: int, signs: np.ndarray | None) -> tuple:
+        """(count keys with their sign levels, sign context (:func:`sign_context`; None:
+        none), the keys with their neighbour sub-contexts (:func:`~.adaptive.with_subs`))
+        of detail channel ``c`` by the sign weights ``signs``: the band choice and the
+        coder both use them (computed once per ``signs``)."""
+        if (c, id(signs)) not in self._signed:
+            where, key = self.where[c], self.keys(c)
+            context = sign_context(self.by_channel, c, where, signs)
+            if context is not None:
+                key = key + KEYS * context[1]
+            sub_key = with_subs(key, self.by_channel, c, where)
+            self._signed[c, id(signs)] = key, context, sub_key, signs
+        return self._signed[c, id(signs)][:3]
 
 
 def choose_table_levels(
@@ -409,12 +424,10 @@ def encode_latent(
                     counts.add(DC_GROUP, classes[row] * BINS + dc[i], by_channel[c, row])
         elif where_c.size:  # the whole channel at once, then one call per (class, bin) group
             coder_of = _Channel(tables, t, c, counts)
-            key, flips = prepared.keys(c), None
-            if (context := sign_context(by_channel, c, where_c, signs)) is not None:
-                flips, levels = context
-                key = key + KEYS * levels
+            key, context, sub_key = prepared.signed(c, signs)
+            flips = None if context is None else context[0]
             if _with_subs(subs, coder_of.band, context):
-                key = with_subs(key, by_channel, c, where_c)
+                key = sub_key
             if coder_of.by_rows:  # each row with the counts of the rows before
                 bounds = np.searchsorted(where_c, np.arange(h + 1) * w)
                 for a, z in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
@@ -490,11 +503,10 @@ def choose_bands(
         if where_c.size == 0 or c in rows:
             continue
         t, band = int(lv[c + 1]), int(groups[c])
-        key, values = prepared.keys(c), by_channel[c, where_c]
-        if (context := sign_context(by_channel, c, where_c, signs)) is not None:
-            key = key + KEYS * context[1]
+        key, context, sub_key = prepared.signed(c, signs)
+        values = by_channel[c, where_c]
+        if context is not None:
             values = values * context[0]
-        sub_key = with_subs(key, by_channel, c, where_c)
         low, length, offset = (a[t, c].take(key % KEYS) for a in tables.by_channel())
         index = values - low
         inside = (index >= 0) & (index < length)
