@@ -16,79 +16,69 @@ Usage: python benchmarks/probes/band_subs.py DATA EVERY LEVELS   (e.g. data/rwne
 import sys
 
 import numpy as np
+from ideal import coder_frames
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 from medcomp_gui.codecs.rwnet import codec as rc
-from medcomp_gui.codecs.rwnet import data, entropy, rdoq
-from medcomp_gui.imaging.image import MedicalImage
+from medcomp_gui.codecs.rwnet import entropy
 
 m = rc.load_model()
 T = m.tables
 every = int(sys.argv[2])
 levels = [int(v) for v in sys.argv[3].split(",")]
 tot = {}
-for n, (pixels, e) in enumerate(data.load(sys.argv[1], split="dev")):
-    if n % every:
-        continue
-    img = MedicalImage(pixels, e["bits_stored"])
-    x = rc._padded(rc._normalised(img.frames[0], img)[3])
-    for level in levels:
-        y = m.latent(x, level)
-        symbols = rdoq.optimise(y, T, level, predict=False, dc_step=rc.DC_STEP)
-        prepared = entropy.Prepared(symbols, T, level, predict=False)
-        chosen = entropy.choose_table_levels(symbols, T, level, prepared=prepared)
-        signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-        coded = symbols, T, level, chosen, prepared, signs
+for e, level, symbols, prepared, chosen, signs in coder_frames(sys.argv[1], every, levels):
+    coded = symbols, T, level, chosen, prepared, signs
 
-        def enc(subs, coded=coded):
-            return len(entropy.encode_latent(*coded, subs=subs))
+    def enc(subs, coded=coded):
+        return len(entropy.encode_latent(*coded, subs=subs))
 
-        base = enc(True)
-        v8 = np.zeros(14, bool)
-        v8[5:] = np.abs(signs[5:]).sum(1) > 0
-        allf = np.zeros(14, bool)
-        allf[5:] = True
-        f8 = enc(v8)
-        none = enc(np.zeros(14, bool))
-        deltas = {}
-        for g in range(5, 14):
-            if v8[g]:
-                continue
-            f = v8.copy()
-            f[g] = True
-            deltas[g] = enc(f) - base
-        best = base + sum(min(0, d) for d in deltas.values())
-        # also oracle removing subs from v8 bands
-        rm = {}
-        for g in range(5, 14):
-            if not v8[g]:
-                continue
-            f = v8.copy()
-            f[g] = False
-            rm[g] = enc(f) - base
-        best2 = best + sum(min(0, d) for d in rm.values())
-        a = enc(allf)
-        key = (e["modality"], level)
-        t = tot.setdefault(e["modality"], np.zeros(5))
-        t += [base, a, best, best2, none]
-        print(
-            e["source"],
-            level,
-            "base",
-            base,
-            "flags8 %+.2f" % (100 * (f8 / base - 1)),
-            "none %+.2f" % (100 * (none / base - 1)),
-            "all %+.2f" % (100 * (a / base - 1)),
-            "oracle_add %+.2f" % (100 * (best / base - 1)),
-            "oracle_both %+.2f" % (100 * (best2 / base - 1)),
-            "v8bands",
-            "".join("1" if v else "0" for v in v8[5:]),
-            "add",
-            {g: d for g, d in deltas.items()},
-            "rm",
-            rm,
-            flush=True,
-        )
+    base = enc(True)
+    v8 = np.zeros(14, bool)
+    v8[5:] = np.abs(signs[5:]).sum(1) > 0
+    allf = np.zeros(14, bool)
+    allf[5:] = True
+    f8 = enc(v8)
+    none = enc(np.zeros(14, bool))
+    deltas = {}
+    for g in range(5, 14):
+        if v8[g]:
+            continue
+        f = v8.copy()
+        f[g] = True
+        deltas[g] = enc(f) - base
+    best = base + sum(min(0, d) for d in deltas.values())
+    # also oracle removing subs from v8 bands
+    rm = {}
+    for g in range(5, 14):
+        if not v8[g]:
+            continue
+        f = v8.copy()
+        f[g] = False
+        rm[g] = enc(f) - base
+    best2 = best + sum(min(0, d) for d in rm.values())
+    a = enc(allf)
+    key = (e["modality"], level)
+    t = tot.setdefault(e["modality"], np.zeros(5))
+    t += [base, a, best, best2, none]
+    print(
+        e["source"],
+        level,
+        "base",
+        base,
+        "flags8 %+.2f" % (100 * (f8 / base - 1)),
+        "none %+.2f" % (100 * (none / base - 1)),
+        "all %+.2f" % (100 * (a / base - 1)),
+        "oracle_add %+.2f" % (100 * (best / base - 1)),
+        "oracle_both %+.2f" % (100 * (best2 / base - 1)),
+        "v8bands",
+        "".join("1" if v else "0" for v in v8[5:]),
+        "add",
+        {g: d for g, d in deltas.items()},
+        "rm",
+        rm,
+        flush=True,
+    )
 for k, t in tot.items():
     print(
         k,

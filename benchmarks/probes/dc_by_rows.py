@@ -14,13 +14,13 @@ Usage: python benchmarks/probes/dc_by_rows.py DATA EVERY LEVELS MODALITIES
 import sys
 
 import numpy as np
+from ideal import coder_frames
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 from medcomp_gui.codecs.rwnet import codec as rc
-from medcomp_gui.codecs.rwnet import data, entropy, rdoq
+from medcomp_gui.codecs.rwnet import entropy
 from medcomp_gui.codecs.rwnet.contexts import BINS, dc_bins
 from medcomp_gui.codecs.rwnet.tables import TOTAL
-from medcomp_gui.imaging.image import MedicalImage
 
 m = rc.load_model()
 T = m.tables
@@ -29,64 +29,54 @@ levels = [int(v) for v in sys.argv[3].split(",")]
 mods = sys.argv[4].split(",")
 WS = [16, 64, 256]
 tot = {}
-for n, (pixels, e) in enumerate(data.load(sys.argv[1], split="dev")):
-    if n % every or e["modality"] not in mods:
-        continue
-    img = MedicalImage(pixels, e["bits_stored"])
-    x = rc._padded(rc._normalised(img.frames[0], img)[3])
-    for level in levels:
-        y = m.latent(x, level)
-        symbols = rdoq.optimise(y, T, level, predict=False, dc_step=rc.DC_STEP)
-        prepared = entropy.Prepared(symbols, T, level, predict=False)
-        chosen = entropy.choose_table_levels(symbols, T, level, prepared=prepared)
-        signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-        s, f, w = entropy.encode_latent_choosing_bands(symbols, T, level, chosen, prepared, signs)
-        h, wd = symbols.shape[:2]
-        t = int(chosen[1])
-        dc = prepared.by_channel[0]
-        cls = prepared.classes
-        bins = dc_bins(dc.reshape(h, wd))
-        key = cls * BINS + bins
-        low = T.low[t, cls, 0, bins].astype(np.int64)
-        length = T.length[t, cls, 0, bins].astype(np.int64)
-        off = T.offset[t, cls, 0, bins].astype(np.int64)
-        idx = dc - low
-        inside = (idx >= 0) & (idx < length)
-        idx = np.where(inside, idx, length)
-        sp = T.pmf[off + idx] / TOTAL
-        static_bits = -np.log2(sp).sum()
-        # sequential per-value adaptive (row order): count of (key, idx) before, n of key before
-        order = np.arange(dc.size)
-        pair = key * 4096 + idx
+for e, level, symbols, prepared, chosen, signs in coder_frames(sys.argv[1], every, levels, mods):
+    s, f, w = entropy.encode_latent_choosing_bands(symbols, T, level, chosen, prepared, signs)
+    h, wd = symbols.shape[:2]
+    t = int(chosen[1])
+    dc = prepared.by_channel[0]
+    cls = prepared.classes
+    bins = dc_bins(dc.reshape(h, wd))
+    key = cls * BINS + bins
+    low = T.low[t, cls, 0, bins].astype(np.int64)
+    length = T.length[t, cls, 0, bins].astype(np.int64)
+    off = T.offset[t, cls, 0, bins].astype(np.int64)
+    idx = dc - low
+    inside = (idx >= 0) & (idx < length)
+    idx = np.where(inside, idx, length)
+    sp = T.pmf[off + idx] / TOTAL
+    static_bits = -np.log2(sp).sum()
+    # sequential per-value adaptive (row order): count of (key, idx) before, n of key before
+    order = np.arange(dc.size)
+    pair = key * 4096 + idx
 
-        def before(codes):
-            o = np.argsort(codes, kind="stable")
-            c = codes[o]
-            start = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
-            rank = np.arange(c.size) - np.repeat(start, np.diff(np.r_[start, c.size]))
-            out = np.empty_like(rank)
-            out[o] = rank
-            return out
+    def before(codes):
+        o = np.argsort(codes, kind="stable")
+        c = codes[o]
+        start = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
+        rank = np.arange(c.size) - np.repeat(start, np.diff(np.r_[start, c.size]))
+        out = np.empty_like(rank)
+        out[o] = rank
+        return out
 
-        cnt = before(pair)
-        nk = before(key)
-        res = []
-        for W in WS:
-            p = (W * sp + cnt) / (W + nk)
-            res.append(-np.log2(p).sum())
-        size = len(s) * 8
-        tt = tot.setdefault(e["modality"], np.zeros(2 + len(WS)))
-        tt += [size, static_bits, *res]
-        print(
-            e["source"],
-            level,
-            "DC share %.1f%%" % (100 * static_bits / size),
-            " ".join(
-                f"W{W} {100 * (r - static_bits) / size:+.2f}% of file"
-                for W, r in zip(WS, res, strict=True)
-            ),
-            flush=True,
-        )
+    cnt = before(pair)
+    nk = before(key)
+    res = []
+    for W in WS:
+        p = (W * sp + cnt) / (W + nk)
+        res.append(-np.log2(p).sum())
+    size = len(s) * 8
+    tt = tot.setdefault(e["modality"], np.zeros(2 + len(WS)))
+    tt += [size, static_bits, *res]
+    print(
+        e["source"],
+        level,
+        "DC share %.1f%%" % (100 * static_bits / size),
+        " ".join(
+            f"W{W} {100 * (r - static_bits) / size:+.2f}% of file"
+            for W, r in zip(WS, res, strict=True)
+        ),
+        flush=True,
+    )
 for k, tt in tot.items():
     print(
         k,

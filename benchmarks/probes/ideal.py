@@ -146,3 +146,26 @@ def scaled_point(model, x, shape, level: int, steps: np.ndarray, dc_step: float)
     out = np.asarray(model.synthesis(latent[np.newaxis], level))[0, :rows, :cols, 0]
     mse = float(((out - x[:rows, :cols]) ** 2).mean())
     return {"bpp": 8 * n / (rows * cols), "psnr": 10 * np.log10(1 / mse)}
+
+
+def coder_frames(folder: str, every: int, levels, modalities=None):
+    """(entry, level, latent, its :class:`~.entropy.Prepared`, table levels, sign weights)
+    of every ``every``-th development image (of ``modalities``, all if None) at each
+    0-based level of ``levels``: what the encoder's coder gets (RDOQ, each group's table
+    level, the sign weights)."""
+    from medcomp_gui.codecs.rwnet import data, rdoq
+
+    model = rc.load_model()
+    tables = model.tables
+    for n, (pixels, entry) in enumerate(data.load(folder, split="dev")):
+        if n % every or (modalities and entry["modality"] not in modalities):
+            continue
+        image = MedicalImage(pixels, entry["bits_stored"])
+        x = rc._padded(rc._normalised(image.frames[0], image)[3])
+        for level in levels:
+            y = model.latent(x, level)
+            symbols = rdoq.optimise(y, tables, level, predict=False, dc_step=rc.DC_STEP)
+            prepared = entropy.Prepared(symbols, tables, level, predict=False)
+            chosen = entropy.choose_table_levels(symbols, tables, level, prepared=prepared)
+            signs = entropy.sign_weights(prepared.by_channel, prepared.where)
+            yield entry, level, symbols, prepared, chosen, signs

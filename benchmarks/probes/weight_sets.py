@@ -13,11 +13,11 @@ Usage: python benchmarks/probes/weight_sets.py DATA EVERY LEVELS SETS
 import sys
 
 import numpy as np
+from ideal import coder_frames
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from medcomp_gui.codecs.rwnet import adaptive, data, entropy, rdoq
+from medcomp_gui.codecs.rwnet import adaptive, entropy
 from medcomp_gui.codecs.rwnet import codec as rc
-from medcomp_gui.imaging.image import MedicalImage
 
 m = rc.load_model()
 T = m.tables
@@ -25,27 +25,15 @@ every = int(sys.argv[2])
 levels = [int(v) for v in sys.argv[3].split(",")]
 variants = [tuple(int(x) for x in v.split(":")) for v in sys.argv[4].split(",")]
 tot = {}
-for n, (pixels, e) in enumerate(data.load(sys.argv[1], split="dev")):
-    if n % every:
-        continue
-    img = MedicalImage(pixels, e["bits_stored"])
-    x = rc._padded(rc._normalised(img.frames[0], img)[3])
-    for level in levels:
-        y = m.latent(x, level)
-        symbols = rdoq.optimise(y, T, level, predict=False, dc_step=rc.DC_STEP)
-        prepared = entropy.Prepared(symbols, T, level, predict=False)
-        chosen = entropy.choose_table_levels(symbols, T, level, prepared=prepared)
-        signs = entropy.sign_weights(prepared.by_channel, prepared.where)
-        sizes = []
-        for v in variants:
-            adaptive.WEIGHTS = v
-            s, f, w = entropy.encode_latent_choosing_bands(
-                symbols, T, level, chosen, prepared, signs
-            )
-            side = adaptive.side_bytes(f, w)
-            sizes.append(len(s) + side)
-        t = tot.setdefault(e["modality"], np.zeros(len(variants)))
-        t += sizes
-        print(e["source"], level, sizes, flush=True)
+for e, level, symbols, prepared, chosen, signs in coder_frames(sys.argv[1], every, levels):
+    sizes = []
+    for v in variants:
+        adaptive.WEIGHTS = v
+        s, f, w = entropy.encode_latent_choosing_bands(symbols, T, level, chosen, prepared, signs)
+        side = adaptive.side_bytes(f, w)
+        sizes.append(len(s) + side)
+    t = tot.setdefault(e["modality"], np.zeros(len(variants)))
+    t += sizes
+    print(e["source"], level, sizes, flush=True)
 for k, t in tot.items():
     print(k, " ".join(f"{v} {100 * (t[i] / t[0] - 1):+.2f}" for i, v in enumerate(variants)))
