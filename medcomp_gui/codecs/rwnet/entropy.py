@@ -507,10 +507,7 @@ def choose_bands(
         values = by_channel[c, where_c]
         if context is not None:
             values = values * context[0]
-        low, length, offset = (a[t, c].take(key % KEYS) for a in tables.by_channel())
-        index = values - low
-        inside = (index >= 0) & (index < length)
-        static = tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
+        inside, static = _static_probabilities(tables, t, c, key % KEYS, values)
         bits[band] += counts.estimate(band, key, sub_key, values, inside, static)
         counts.add(band, sub_key, values)
     flags = bits[:, :, 1].min(axis=1) < bits[:, :, 0].min(axis=1)
@@ -523,12 +520,22 @@ def choose_bands(
         if static - adapted.min() > ROWS_MIN_SAVING:
             weights[group] = adaptive.WEIGHTS[int(adapted.argmin())]
             saved += static - adapted.min()
-    # the choices cost up to 4 bytes of side information, the defaults (no sub-contexts,
-    # ``WEIGHT``, the DC static) one: a small image keeps the defaults unless the
-    # choices save more
+    # the choices cost up to 5 bytes of side information, the defaults (no sub-contexts,
+    # ``WEIGHT``, the groups coded by rows static) one: a small image keeps the defaults
+    # unless the choices save more
     if saved <= 8 * (side_bytes(flags, weights) - 1):
         flags, weights = np.zeros(GROUPS, bool), default_weights()
     return flags, weights
+
+
+def _static_probabilities(tables: Tables, t: int, c: int, keys: np.ndarray, values: np.ndarray):
+    """(within its table, its static probability) of each of ``values`` of channel ``c``
+    at its (class, bin) ``keys`` with the tables of level ``t`` (an escaped value: the
+    escape's)."""
+    low, length, offset = (a[t, c].take(keys) for a in tables.by_channel())
+    index = values - low
+    inside = (index >= 0) & (index < length)
+    return inside, tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
 
 
 #: bits a group coded by rows (the DC, the coarsest bands) must save adapted to be
@@ -554,11 +561,8 @@ def _by_rows_bits(prepared: Prepared, tables: Tables, lv: np.ndarray) -> dict:
         if where.size == 0:
             continue
         keys = dc_keys if c == 0 else prepared.keys(c)
-        values, t = by_channel[c, where], int(lv[c + 1])
-        low, length, offset = (a[t, c].take(keys) for a in tables.by_channel())
-        index = values - low
-        inside = (index >= 0) & (index < length)
-        static = tables.pmf[offset + np.where(inside, index, length)] / float(TOTAL)
+        values = by_channel[c, where]
+        inside, static = _static_probabilities(tables, int(lv[c + 1]), c, keys, values)
         counts, adapted = BandCounts(), np.zeros(len(adaptive.WEIGHTS))
         bounds = np.searchsorted(where, np.arange(h + 1) * w).tolist()
         for a, z in zip(bounds[:-1], bounds[1:], strict=True):
