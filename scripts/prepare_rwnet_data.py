@@ -2,7 +2,7 @@
 medcomp_gui/codecs/rwnet/archive.py for the sources and the split).
 
 First: python scripts/fetch_rwnet_data.py  (packages into data/cache); pydicom-data and
-nibabel installed. Usage: python scripts/prepare_rwnet_data.py [--out data/rwnet]
+nibabel installed (both come with `make test`'s extras, nibabel with "train"). Usage: python scripts/prepare_rwnet_data.py [--out data/rwnet]
 """
 
 import argparse
