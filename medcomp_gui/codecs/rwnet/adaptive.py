@@ -103,15 +103,14 @@ WEIGHTS = (WEIGHT, 16, 256)  # the default first: a frame's choices code as 0 (o
 CHOICE_BANDS = range(5, GROUPS)
 
 
-#: the group of the DC (:func:`~.contexts.channel_groups`): in payload version 9 a frame
-#: may adapt its DC too (by rows, :func:`~.entropy.encode_latent`); its weight in a
-#: frame's ``weights`` is one of ``DC_WEIGHTS``, 0 for its static tables (the default)
+#: the group of the DC (:func:`~.contexts.channel_groups`)
 DC_GROUP = 1
-DC_WEIGHTS = (0, *WEIGHTS)
 #: the groups coded row by row with static tables before payload version 9, which a
-#: frame may adapt by rows since (weights as the DC's): the DC and the coarsest level's
-#: three bands (:func:`~.contexts.row_channels`)
+#: frame may adapt by rows since (:func:`~.entropy.encode_latent`): the DC and the
+#: coarsest level's three bands (:func:`~.contexts.row_channels`); each one's weight in
+#: a frame's ``weights`` is one of ``ROW_WEIGHTS``, 0 for its static tables (the default)
 ROW_GROUPS = (DC_GROUP, 2, 3, 4)
+ROW_WEIGHTS = (0, *WEIGHTS)
 
 
 def default_weights() -> np.ndarray:
@@ -125,7 +124,7 @@ def default_weights() -> np.ndarray:
 def packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
     """The choices of a frame (``subs``: sub-context flags, ``weights``: static table
     weights, each ``(GROUPS,)``) as one number: the lowest digits (base 4) the index of
-    the weight of each of ``ROW_GROUPS`` in ``DC_WEIGHTS``, then a digit in base twice
+    the weight of each of ``ROW_GROUPS`` in ``ROW_WEIGHTS``, then a digit in base twice
     the number of ``WEIGHTS`` (6) per band of ``CHOICE_BANDS``, the finest band's first:
     its flag plus twice the index of its weight (0 for the defaults; at most 5 bytes as
     a varint)."""
@@ -133,19 +132,19 @@ def packed_bands(subs: np.ndarray, weights: np.ndarray) -> int:
     digits = [int(subs[g]) + 2 * index(int(weights[g])) for g in reversed(CHOICE_BANDS)]
     packed = sum(d * base**i for i, d in enumerate(digits))
     for g in reversed(ROW_GROUPS):
-        packed = packed * len(DC_WEIGHTS) + DC_WEIGHTS.index(int(weights[g]))
+        packed = packed * len(ROW_WEIGHTS) + ROW_WEIGHTS.index(int(weights[g]))
     return packed
 
 
 def unpacked_bands(packed: int) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`packed_bands`; CodecError for a number out of range."""
     base = 2 * len(WEIGHTS)
-    if packed >= len(DC_WEIGHTS) ** len(ROW_GROUPS) * base ** len(CHOICE_BANDS):
+    if packed >= len(ROW_WEIGHTS) ** len(ROW_GROUPS) * base ** len(CHOICE_BANDS):
         raise CodecError("RWNet frame side information damaged (band choices)")
     subs, weights = np.zeros(GROUPS, bool), default_weights()
     for g in ROW_GROUPS:
-        weights[g] = DC_WEIGHTS[packed % len(DC_WEIGHTS)]
-        packed //= len(DC_WEIGHTS)
+        weights[g] = ROW_WEIGHTS[packed % len(ROW_WEIGHTS)]
+        packed //= len(ROW_WEIGHTS)
     for i, g in enumerate(reversed(CHOICE_BANDS)):
         digit = packed // base**i % base
         subs[g], weights[g] = bool(digit % 2), WEIGHTS[digit // 2]
@@ -159,7 +158,9 @@ def side_bytes(subs: np.ndarray, weights: np.ndarray) -> int:
 
 class BandCounts:
     """Counts of the values coded so far in each band of one frame; ``weights``: each
-    band's static table weight (``(GROUPS,)``; default ``WEIGHT`` for every band)."""
+    group's static table weight (``(GROUPS,)``, payload version 9: 0 for a group of
+    ``ROW_GROUPS`` keeps its static tables; None: ``WEIGHT`` for every detail band, the
+    row groups static, as before version 9)."""
 
     def __init__(self, weights: np.ndarray | None = None) -> None:
         self._weights = weights

@@ -688,7 +688,7 @@ def test_each_band_keeps_the_way_of_adapting_that_codes_it_smallest(model) -> No
     )
     assert flags.dtype == bool and not flags[:5].any()  # classes, DC, row bands: never
     assert set(weights[5:].tolist()) <= set(adaptive.WEIGHTS)
-    assert set(weights[1:5].tolist()) <= set(adaptive.DC_WEIGHTS)
+    assert set(weights[1:5].tolist()) <= set(adaptive.ROW_WEIGHTS)
     back = entropy.decode_latent(
         stream, tables, 8, 24, 20, None, signs, subs=flags, weights=weights
     )
@@ -704,7 +704,7 @@ def test_each_band_keeps_the_way_of_adapting_that_codes_it_smallest(model) -> No
                 size = len(entropy.encode_latent(*coded, subs=other, weights=heavier))
                 costs.append(size - len(stream))
     for group in adaptive.ROW_GROUPS:  # the DC and coarsest bands: static (0) or adapted
-        for weight in adaptive.DC_WEIGHTS:
+        for weight in adaptive.ROW_WEIGHTS:
             heavier = weights.copy()
             heavier[group] = weight
             size = len(entropy.encode_latent(*coded, subs=flags, weights=heavier))
