@@ -4,7 +4,7 @@ lossless where a level would cost more than lossless coding (or ``lossless`` is 
 Importing this module imports neither TensorFlow nor Keras; the trained model (see
 :mod:`.store`) is loaded on the first encode/decode and cached.
 
-Payload (version 9; versions 4, 6, 7 and 8 are still read: 4 has no sign weights, and 4
+Payload (version 10; versions 4, 6, 7, 8 and 9 are still read: 4 has no sign weights, and 4
 and 6 code the detail channels as residuals of the AC prediction from the DC,
 :func:`~.prediction.coefficients`, the DC with the model's step and the classes with
 static tables, where version 7 on codes the detail values themselves, the DC with
@@ -12,7 +12,8 @@ static tables, where version 7 on codes the detail values themselves, the DC wit
 :func:`~.entropy.adaptive_class_weights`; version 8 also counts the adapted detail
 values of the bands with sign prediction by their neighbour sub-contexts,
 :func:`~.adaptive.with_subs`, and version 9 those of the bands the encoder flags, each
-band with the static tables' weight it chose, :func:`~.entropy.choose_bands`);
+band with the static tables' weight it chose, :func:`~.entropy.choose_bands`; version
+10 frames may carry a post-filter, :mod:`.postfilter`);
 ``varint``: unsigned LEB128
 (:mod:`medcomp_gui.varint`)::
 
@@ -24,6 +25,7 @@ band with the static tables' weight it chose, :func:`~.entropy.choose_bands`);
            | u8 n_offsets (0 or OFFSETS) | i8 offsets[n_offsets]
            | varint sign weights (:func:`_packed_signs`; version 6 on)
            | varint bands' choices (:func:`~.adaptive.packed_bands`; version 9 on)
+           | post-filter (:func:`~.postfilter.packed`; version 10 on)
            | frame stream (:mod:`.entropy`)
 
 A frame with a background mask was coded with the masked pixels filled in smoothly
@@ -75,12 +77,12 @@ from medcomp_gui.errors import CodecError, CodecUnavailableError
 from medcomp_gui.imaging.image import MedicalImage
 
 MAGIC = b"RWN"
-VERSION = 9
+VERSION = 10
 #: payload versions this code reads: 4 (rwnet-v5 until 2026-12-03, without sign
 #: prediction), 6 (with it), 7 (without the AC prediction), 8 (with neighbour
 #: sub-contexts in the bands with sign prediction), 9 (in the bands the encoder chose),
-#: and the lossless payloads (``LOSSLESS_VERSION``)
-LOSSY_VERSIONS = (4, 6, 7, 8, 9)
+#: 10 (with a post-filter where it pays), and the lossless payloads (``LOSSLESS_VERSION``)
+LOSSY_VERSIONS = (4, 6, 7, 8, 9, 10)
 #: the first payload version that codes the detail channels without the AC prediction
 #: (:func:`~.prediction.coefficients`), quantises the DC with ``DC_STEP`` and adapts the
 #: class tables (:func:`~.entropy.adaptive_class_weights`)
@@ -91,6 +93,8 @@ SUBS_VERSION = 8
 #: the first payload version whose frames say which bands use neighbour sub-contexts
 #: and which static table weight (:func:`~.entropy.choose_bands`)
 CHOSEN_BANDS_VERSION = 9
+#: the first payload version whose frames may carry a post-filter (:mod:`.postfilter`)
+FILTER_VERSION = 10
 #: payload version 7 on: the DC's quantisation step, as a share of the model's (the
 #: latent's DC is divided by it before quantisation, multiplied back after decoding).
 #: Development set: 20 images of every group (benchmarks/probes/dc_step.py, levels 1-7,
@@ -152,9 +156,10 @@ class LoadedModel:
         y[..., 0] /= DC_STEP
         return y
 
-    def encode_frame(self, x: np.ndarray, level: int) -> bytes:
-        """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded)."""
-        from medcomp_gui.codecs.rwnet import entropy, rdoq
+    def encode_frame(self, x: np.ndarray, level: int, quantum: float = 0.0) -> bytes:
+        """The frame (side information and stream) of ``x`` ``(rows, cols)`` (padded;
+        ``quantum``: one stored value in ``x``'s units, for the post-filter's choice)."""
+        from medcomp_gui.codecs.rwnet import entropy, postfilter, rdoq
 
         y = self.latent(x, level)
         # quantised with the level's own tables, then each group's tables chosen for it
@@ -169,7 +174,10 @@ class LoadedModel:
         stream, subs, band_weights = entropy.encode_latent_choosing_bands(
             symbols, self.tables, level, chosen, prepared, signs
         )
-        return _side(chosen, level, offsets, signs, (subs, band_weights)) + stream
+        decoded = self.reconstruct(symbols, level, offsets, DC_STEP)
+        kernel = postfilter.choose(decoded, x, level, len(stream), quantum)
+        side = _side(chosen, level, offsets, signs, (subs, band_weights))
+        return side + postfilter.packed(kernel) + stream
 
     def decode_frame(
         self, frame: bytes, level: int, h: int, w: int, version: int = VERSION
@@ -179,7 +187,7 @@ class LoadedModel:
         prediction)."""
         from medcomp_gui.codecs.rwnet import entropy
 
-        chosen, offsets, signs, bands, stream = _read_side(
+        chosen, offsets, signs, bands, kernel, stream = _read_side(
             frame, level, self.tables.levels, version
         )
         subs, band_weights = bands if bands is not None else (version >= SUBS_VERSION, None)
@@ -197,7 +205,12 @@ class LoadedModel:
             subs=subs,
             weights=band_weights,
         )
-        return self.reconstruct(symbols, level, offsets, 1.0 if predict else DC_STEP)
+        decoded = self.reconstruct(symbols, level, offsets, 1.0 if predict else DC_STEP)
+        if kernel is None:
+            return decoded
+        from medcomp_gui.codecs.rwnet import postfilter
+
+        return postfilter.apply(decoded, kernel)
 
     def reconstruct(
         self,
@@ -303,10 +316,12 @@ def _unpacked_signs(packed: int) -> np.ndarray | None:
 
 def _read_side(
     frame: bytes, level: int, levels: int, version: int = VERSION
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, tuple | None, bytes]:
+) -> tuple[
+    np.ndarray, np.ndarray | None, np.ndarray | None, tuple | None, np.ndarray | None, bytes
+]:
     """(table levels, offsets, sign weights, the bands' (sub-context flags, weights),
-    frame stream) of a frame (no sign weights before payload version 6, no band choices
-    before 9)."""
+    post-filter coefficients, frame stream) of a frame (no sign weights before payload
+    version 6, no band choices before 9, no post-filter before 10)."""
     from medcomp_gui.codecs.rwnet.contexts import GROUPS
 
     mask, start = varint.decode(frame, 0, "RWNet frame side information", CodecError)
@@ -336,7 +351,12 @@ def _read_side(
         from medcomp_gui.codecs.rwnet.adaptive import unpacked_bands
 
         bands = unpacked_bands(packed)
-    return chosen, offsets, signs, bands, frame[pos:]
+    kernel = None
+    if version >= FILTER_VERSION:
+        from medcomp_gui.codecs.rwnet.postfilter import unpacked
+
+        kernel, pos = unpacked(frame, pos)
+    return chosen, offsets, signs, bands, kernel, frame[pos:]
 
 
 _LOCK = threading.Lock()
@@ -535,7 +555,8 @@ class RWNetCodec:
         lows, highs, streams = [], [], []
         for frame in image.frames:
             values, low, high, x = _normalised(frame, image)
-            streams.append(code_frame(model, x, level, background_mask(values, low, high)))
+            mask = background_mask(values, low, high)
+            streams.append(code_frame(model, x, level, mask, 1.0 / (high - low)))
             lows.append(low)
             highs.append(high)
         sizes = (model.tables.channels, image.n_frames, rows, cols)
@@ -713,24 +734,28 @@ def _padded(x: np.ndarray) -> np.ndarray:
     return np.pad(x, ((0, -rows % STRIDE), (0, -cols % STRIDE)), mode="symmetric")
 
 
-def code_frame(model: LoadedModel, x: np.ndarray, level: int, mask: np.ndarray | None) -> bytes:
+def code_frame(
+    model: LoadedModel, x: np.ndarray, level: int, mask: np.ndarray | None, quantum: float = 0.0
+) -> bytes:
     """The payload frame of the normalised image ``x`` ``(rows, cols)``, coded with its
     background ``mask`` (:mod:`.mask`; masked pixels at ``x = -0.5``) when that pays: when
     the rounded latent of the filled frame plus the mask costs fewer bits than the
     rounded latent of ``x`` (with the level's tables; a quick stand-in for coding both:
-    a soft border, as a collimator's, may gain less than the mask costs)."""
+    a soft border, as a collimator's, may gain less than the mask costs); ``quantum``:
+    one stored value in ``x``'s units."""
     from medcomp_gui.codecs.rwnet.mask import encode_mask, fill
 
     plain = _padded(x)
     if mask is None:
-        return b"\x00" + model.encode_frame(plain, level)
+        return b"\x00" + model.encode_frame(plain, level, quantum)
     filled = _padded(fill(x, mask))
     saved = model.rounded_bits_saved(plain, filled, level)
     if saved > 0:  # only then is the mask worth coding (its cost decides)
         side = encode_mask(mask)
         if 8 * len(side) < saved:
-            return b"\x01" + varint.encode(len(side)) + side + model.encode_frame(filled, level)
-    return b"\x00" + model.encode_frame(plain, level)
+            frame = model.encode_frame(filled, level, quantum)
+            return b"\x01" + varint.encode(len(side)) + side + frame
+    return b"\x00" + model.encode_frame(plain, level, quantum)
 
 
 def _read_mask(frame: bytes, rows: int, cols: int) -> tuple[np.ndarray | None, bytes]:

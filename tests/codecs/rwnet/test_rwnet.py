@@ -310,16 +310,18 @@ def golden_image() -> MedicalImage:
 
 
 def _frame(payload: bytes, model):
-    """(level, table levels, offsets, sign weights, sub-context flags, frame stream) of a
-    one-frame golden payload."""
+    """(level, table levels, offsets, sign weights, the bands' choices, post-filter, frame
+    stream) of a one-frame golden payload."""
     from medcomp_gui.codecs.rwnet.codec import _read_mask, _read_side, _split
 
     side = GOLDEN_SIDE
     version, level, frames = _split(payload, 1, side, side, model.tables.channels)
     mask, frame = _read_mask(frames[0], side, side)
     assert mask is None
-    chosen, offsets, signs, bands, stream = _read_side(frame, level, model.tables.levels, version)
-    return level, chosen, offsets, signs, bands, stream
+    chosen, offsets, signs, bands, kernel, stream = _read_side(
+        frame, level, model.tables.levels, version
+    )
+    return level, chosen, offsets, signs, bands, kernel, stream
 
 
 def _regenerate(codec) -> None:
@@ -328,7 +330,7 @@ def _regenerate(codec) -> None:
 
     image = golden_image()
     enc, info, out = round_trip(codec, image, GOLDEN_QUALITY)
-    level, chosen, _, signs, (subs, weights), stream = _frame(enc.payload, load_model())
+    level, chosen, _, signs, (subs, weights), _, stream = _frame(enc.payload, load_model())
     n = GOLDEN_SIDE // 16
     latents = entropy.decode_latent(
         stream, load_model().tables, level, n, n, chosen, signs, subs=subs, weights=weights
@@ -347,16 +349,24 @@ def _regenerate(codec) -> None:
 
 @pytest.mark.parametrize(
     "folder, version",
-    [(GOLDEN, 9), (GOLDEN / "v8", 8), (GOLDEN / "v7", 7), (GOLDEN / "v6", 6), (GOLDEN / "v4", 4)],
-    ids=["current", "payload-v8", "payload-v7", "payload-v6", "payload-v4"],
+    [
+        (GOLDEN, 10),
+        (GOLDEN / "v9", 9),
+        (GOLDEN / "v8", 8),
+        (GOLDEN / "v7", 7),
+        (GOLDEN / "v6", 6),
+        (GOLDEN / "v4", 4),
+    ],
+    ids=["current", "payload-v9", "payload-v8", "payload-v7", "payload-v6", "payload-v4"],
 )
 def test_golden_file(codec, monkeypatch, folder, version) -> None:
     """The golden payload decodes to its latents and image, and today's coder codes
     those latents to the same stream (and, version 9, makes the same choices for the
     bands: neighbour sub-contexts, static table weights); payloads of version 4 (before
     sign prediction), 6 (with the AC prediction, until 2026-12-03), 7 (without neighbour
-    sub-contexts, until 2026-12-03) and 8 (with them in the bands with sign prediction,
-    until 2026-12-04) still decode the same."""
+    sub-contexts, until 2026-12-03), 8 (with them in the bands with sign prediction,
+    until 2026-12-04) and 9 (without a post-filter, until 2026-12-04) still decode the
+    same."""
     from medcomp_gui.codecs.rwnet import adaptive, entropy
     from medcomp_gui.codecs.rwnet.codec import load_model
 
@@ -371,7 +381,7 @@ def test_golden_file(codec, monkeypatch, folder, version) -> None:
     assert payload[3] == version
     predict = version < 7  # the AC prediction (:func:`~.prediction.coefficients`)
     latents = np.load(folder / "latents.npy")
-    level, chosen, _, signs, bands, stream = _frame(payload, model)
+    level, chosen, _, signs, bands, _, stream = _frame(payload, model)
     assert level == GOLDEN_QUALITY - 1
     n = GOLDEN_SIDE // 16
     # the coding before version 7, before version 8, and before 9

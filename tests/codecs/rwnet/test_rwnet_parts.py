@@ -277,12 +277,12 @@ def test_side_information_damage_is_a_codec_error() -> None:
     # group mask (a varint), a level, the offsets, the sign weights (a varint: 3 ** 3:
     # the second band's above and left, base 3), the stream
     good = bytes([1 << 3, 7, OFFSETS]) + bytes(OFFSETS) + bytes([27]) + b"stream"
-    chosen, offsets, signs, bands, stream = _read_side(good, 2, 10, version=8)
+    chosen, offsets, signs, bands, _, stream = _read_side(good, 2, 10, version=8)
     assert chosen[3] == 7 and (chosen == 2).sum() == chosen.size - 1
     assert offsets is not None and stream == b"stream"
     assert signs is not None and signs[6].tolist() == [0, 1] and np.abs(signs).sum() == 1
     # payload version 4: no sign weights
-    chosen, offsets, signs, bands, stream = _read_side(good, 2, 10, version=4)
+    chosen, offsets, signs, bands, _, stream = _read_side(good, 2, 10, version=4)
     assert signs is None and bands is None and stream == bytes([27]) + b"stream"
     # version 9: the frame's choices (a varint: the weights of the DC and the coarsest
     # bands, 1-4, base 4: 0 (static) 64 16 256; then base 6 from the finest band, 13:
@@ -290,13 +290,21 @@ def test_side_information_damage_is_a_codec_error() -> None:
     # with 16, band 3 with 256, 13 with sub-contexts and weight 64, 12 without and 256,
     # the others the defaults (static; without sub-contexts and 64)
     choices = 2 + 4**2 * 3 + 4**4 * (1 + 6 * 4)
-    chosen, offsets, signs, bands, stream = _read_side(
-        good[:-6] + varint.encode(choices) + b"stream", 2, 10
+    chosen, offsets, signs, bands, kernel, stream = _read_side(
+        good[:-6] + varint.encode(choices) + b"stream", 2, 10, version=9
     )
     subs, weights = bands
     assert stream == b"stream" and np.flatnonzero(subs).tolist() == [13]
     assert weights[1:5].tolist() == [16, 0, 256, 0]
     assert weights[12] == 256 and (weights[5:12] == 64).all() and weights[13] == 64
+    assert kernel is None
+    # version 10: then the post-filter (0: none; else 13 zigzag varints, the centre's
+    # coefficient minus 4096 first): the centre 4096 - 2, the first pair 3
+    with_filter = good[:-6] + varint.encode(choices) + bytes([13, 3, 6]) + bytes(11) + b"stream"
+    *_, kernel, stream = _read_side(with_filter, 2, 10)
+    assert kernel.tolist() == [4094, 3] + [0] * 11 and stream == b"stream"
+    *_, kernel, stream = _read_side(good[:-6] + varint.encode(choices) + b"\x00stream", 2, 10)
+    assert kernel is None and stream == b"stream"
     for bad in (
         good[:1],
         b"",
@@ -312,6 +320,10 @@ def test_side_information_damage_is_a_codec_error() -> None:
             _read_side(bad, 2, 10, version=8)
     for bad in (good[:-6], good[:-6] + varint.encode(4**4 * 6**9)):  # missing; too many
         with pytest.raises(CodecError):
+            _read_side(bad, 2, 10, version=9)
+    head = good[:-6] + varint.encode(choices)
+    for bad in (head, head + bytes([12]) + bytes(12), head + bytes([13]) + bytes(12)):
+        with pytest.raises(CodecError):  # missing; another count; truncated
             _read_side(bad, 2, 10)
 
 
