@@ -1,23 +1,26 @@
-"""RWNet's post-filter (payload version 10): a point-symmetric 5 x 5 linear filter that the
-encoder fits to each frame by least squares (a Wiener filter, as the adaptive loop
-filter of H.266/VVC) and sends in the frame's side information where it pays; the
-decoder applies it to the reconstruction.
+"""RWNet's post-filter (payload version 10): a point-symmetric linear filter over the
+diamond of radius 4 (41 taps, 20 pairs) that the encoder fits to each frame by least
+squares (a Wiener filter, as the adaptive loop filter of H.266/VVC) and sends in the
+frame's side information where it pays; the decoder applies it to the reconstruction.
 
-At low and middle rates a wavelet codec's error is smooth ringing around edges and
-the DC's quantisation steps; a filter fitted to the image takes some of it off
-(development set: 0.05-0.3 dB at levels 3-8 on radiographs, MR and CT, 1-2 dB at
-levels 1-2 on mammograms and ultrasound; ``benchmarks/probes/post_filter.py``).
-Written here because no library fits a signalled filter: SciPy and scikit-image filter
-with given kernels, and the fit is a 13-unknown least-squares problem (NumPy).
+At low and middle rates a wavelet codec's error is smooth ringing around edges and the
+DC's quantisation steps; a filter fitted to the image takes some of it off. Development
+set (``benchmarks/probes/post_filter.py``, every 4th image at levels 2/4/6/8, bytes the
+encoder's choice saves, % of the files, CR/DX / MR / CT / US): a 5 x 5 square filter
+2.75 / 1.65 / 0.75 / 0.68; the same about its centre (its gain kept when its
+coefficients are rounded) 3.94 / 1.91 / 0.78 / 0.69; a diamond of radius 3 4.69 / 2.00
+/ 0.89 / 0.73, of radius 4 5.22 / 2.20 / 1.04 / 0.74. Written here because no library
+fits a signalled filter: SciPy and scikit-image filter with given kernels, and the fit
+is a 21-unknown least-squares problem (NumPy).
 
-The filter: ``out[r, c] = sum_k coefficient[k] * (x[r + di, c + dj] + x[r - di, c - dj])``
-over ``PAIRS`` plus the centre's coefficient times ``x[r, c]``, with ``x`` extended
-symmetrically beyond its edges; coefficients in units of ``1 / UNIT``. The arithmetic
-is float64, each term added in the same order in the encoder's estimate and the
-decoder, so a frame decodes to the same values on every machine.
+The filter: ``out = (1 + gain) * x + sum_k c_k * (x[r + di, c + dj] + x[r - di, c - dj]
+- 2 x)`` over ``PAIRS``, with ``x`` extended symmetrically beyond its edges;
+coefficients in units of ``1 / UNIT``. The decoder computes it in float32 as the
+centre's weight times ``x`` plus each pair's sum times its weight, in a fixed order,
+so a frame decodes to the same values on every machine.
 
 Side information (:func:`packed`): ``u8 taps (0 or TAPS) | TAPS zigzag varints`` — the
-centre's coefficient minus ``UNIT`` first, then each pair's.
+gain's coefficient first, then each pair's.
 """
 
 from __future__ import annotations
@@ -27,78 +30,99 @@ import numpy as np
 from medcomp_gui import varint
 from medcomp_gui.errors import CodecError
 
-RADIUS = 2
-#: the offsets of the pairs of taps (each pair: the offset and its opposite)
+RADIUS = 4
+#: the offsets of the pairs of taps within the diamond of ``RADIUS`` (each pair: the
+#: offset and its opposite)
 PAIRS = tuple(
     (di, dj)
     for di in range(-RADIUS, RADIUS + 1)
     for dj in range(-RADIUS, RADIUS + 1)
-    if (di, dj) > (0, 0)
+    if (di, dj) > (0, 0) and abs(di) + abs(dj) <= RADIUS
 )
+#: the coefficients sent: the gain's, then each pair's
 TAPS = 1 + len(PAIRS)
-#: the coefficients' unit: 1/4096 keeps the quantised filter within 0.01 dB of the
-#: fitted one on the development set (1/1024 loses up to 0.05 dB on smooth images,
-#: whose fitted coefficients are large and nearly cancel)
-UNIT = 4096
-#: rows of the frame the normal equations take at a time (bounds the memory of the fit)
+#: the coefficients' unit (development set, ``benchmarks/probes/post_filter.py``: with
+#: the pairs' terms taken about the centre, 1/1024 codes as well as 1/4096)
+UNIT = 1024
+#: rows of the frame the filter takes at a time (bounds its memory)
 _CHUNK = 128
+#: about how many pixels the fit takes (whole chunks of rows, evenly spread: a regular
+#: subsample of rows or columns would alias with the wavelet's dyadic structure)
+FIT_PIXELS = 1 << 18
 
 
 def _padded(x: np.ndarray) -> np.ndarray:
-    return np.pad(np.asarray(x, np.float64), RADIUS, mode="symmetric")
+    return np.pad(np.asarray(x, np.float32), RADIUS, mode="symmetric")
 
 
-def _terms(padded: np.ndarray, rows: slice, cols: int) -> list[np.ndarray]:
-    """The filter's ``TAPS`` inputs (centre, then each pair's sum) for ``rows`` of the
-    frame whose symmetric extension is ``padded``."""
+def _pair_sums(padded: np.ndarray, rows: slice, cols: int) -> tuple[np.ndarray, list]:
+    """(the centre, each pair's sum) for ``rows`` of the frame whose symmetric extension
+    is ``padded``."""
     a, z = rows.start + RADIUS, rows.stop + RADIUS
 
     def shifted(di: int, dj: int) -> np.ndarray:
         return padded[a + di : z + di, RADIUS + dj : RADIUS + dj + cols]
 
-    return [shifted(0, 0)] + [shifted(di, dj) + shifted(-di, -dj) for di, dj in PAIRS]
+    return shifted(0, 0), [shifted(di, dj) + shifted(-di, -dj) for di, dj in PAIRS]
+
+
+def _chunks(rows: int, step: int = 1) -> list[slice]:
+    starts = range(0, rows, _CHUNK)
+    return [slice(a, min(a + _CHUNK, rows)) for a in list(starts)[::step]]
 
 
 def fit(decoded: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float, float]:
     """(int64 ``(TAPS,)`` coefficients in units of ``1/UNIT``, squared error before,
-    squared error after) of the least-squares filter that takes the float ``decoded``
-    frame ``(rows, cols)`` closest to ``target`` (the same shape), every pixel counted
-    (a regular subsample would alias with the wavelet's dyadic structure)."""
+    squared error after, both per pixel) of the least-squares filter that takes the
+    float ``decoded`` frame ``(rows, cols)`` closest to ``target`` (the same shape):
+    ``out = x + gain * x + sum_k c_k * (pair_k - 2 x)`` (the pairs' terms about the
+    centre, so that rounding their coefficients keeps the filter's gain; the gain's
+    coefficient only where it pays: at the lowest levels the best filter also scales
+    the image). Fitted on about ``FIT_PIXELS`` pixels."""
     rows, cols = decoded.shape
     padded = _padded(decoded)
-    gram, cross, before = np.zeros((TAPS, TAPS)), np.zeros(TAPS), 0.0
-    for start in range(0, rows, _CHUNK):
-        part = slice(start, min(start + _CHUNK, rows))
-        a = np.stack([t.reshape(-1) for t in _terms(padded, part, cols)], axis=1)
-        b = np.asarray(target[part], np.float64).reshape(-1)
+    step = max(1, rows * cols // FIT_PIXELS)
+    gram, cross, before, n = np.zeros((TAPS, TAPS)), np.zeros(TAPS), 0.0, 0
+    for part in _chunks(rows, step):
+        centre, sums = _pair_sums(padded, part, cols)
+        a = np.stack([centre.reshape(-1)] + [(t - 2 * centre).reshape(-1) for t in sums], 1)
+        a = a.astype(np.float64)
+        b = (np.asarray(target[part], np.float64) - centre).reshape(-1)
         gram += a.T @ a
         cross += a.T @ b
         before += float(b @ b)
-    identity = np.zeros(TAPS)
-    identity[0] = 1.0
-    try:
-        solved = np.linalg.solve(gram, cross)
-    except np.linalg.LinAlgError:  # a flat frame: nothing to fit
-        solved = identity
-    coefficients = np.rint(solved * UNIT).astype(np.int64)
-    c = coefficients / UNIT
-    after = before - 2 * float(c @ cross) + float(c @ gram @ c)
-    before = before - 2 * float(identity @ cross) + float(gram[0, 0])
-    return coefficients, before, max(after, 0.0)
+        n += b.size
+    best = np.zeros(TAPS, np.int64), before
+    for first in (1, 0):  # without the gain, then with it
+        try:
+            solved = np.linalg.solve(gram[first:, first:], cross[first:])
+        except np.linalg.LinAlgError:  # a flat frame: nothing to fit
+            continue
+        coefficients = np.zeros(TAPS, np.int64)
+        coefficients[first:] = np.rint(solved * UNIT)
+        c = coefficients / UNIT
+        after = before - 2 * float(c @ cross) + float(c @ gram @ c)
+        if after < best[1] - 1e-12 * before:
+            best = coefficients, after
+    return best[0], before / max(n, 1), max(best[1], 0.0) / max(n, 1)
 
 
 def apply(decoded: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """The float64 frame ``decoded`` ``(rows, cols)`` filtered with ``coefficients``
-    (:func:`fit`)."""
+    """The float32 frame ``decoded`` ``(rows, cols)`` filtered with ``coefficients``
+    (:func:`fit`): ``centre * x + sum_k c_k * pair_k`` in float32, term by term in the
+    order of ``PAIRS``."""
     rows, cols = decoded.shape
     c = np.asarray(coefficients, np.float64) / UNIT
+    centre_weight = np.float32(1.0 + c[0] - 2.0 * c[1:].sum())
+    weights = c[1:].astype(np.float32)
     padded = _padded(decoded)
-    out = np.zeros((rows, cols))
-    for start in range(0, rows, _CHUNK):
-        part = slice(start, min(start + _CHUNK, rows))
-        acc = out[part]
-        for weight, term in zip(c.tolist(), _terms(padded, part, cols), strict=True):
+    out = np.empty((rows, cols), np.float32)
+    for part in _chunks(rows):
+        centre, sums = _pair_sums(padded, part, cols)
+        acc = centre * centre_weight
+        for weight, term in zip(weights, sums, strict=True):
             acc += weight * term
+        out[part] = acc
     return out
 
 
@@ -114,8 +138,7 @@ def packed(coefficients: np.ndarray | None) -> bytes:
     """The side information of a frame's filter (None: no filter, one byte)."""
     if coefficients is None:
         return b"\x00"
-    values = [int(coefficients[0]) - UNIT, *(int(v) for v in coefficients[1:])]
-    return bytes([TAPS]) + b"".join(varint.encode(_zigzag(v)) for v in values)
+    return bytes([TAPS]) + b"".join(varint.encode(_zigzag(int(v))) for v in coefficients)
 
 
 def unpacked(frame: bytes, pos: int) -> tuple[np.ndarray | None, int]:
@@ -129,7 +152,6 @@ def unpacked(frame: bytes, pos: int) -> tuple[np.ndarray | None, int]:
     for _ in range(TAPS):
         value, pos = varint.decode(frame, pos, "RWNet frame post-filter", CodecError)
         values.append(_unzigzag(value))
-    values[0] += UNIT
     return np.array(values, np.int64), pos
 
 
@@ -148,7 +170,7 @@ def choose(
     as the error it adds to both), valued at ``DB_PER_DOUBLING`` of the level for a frame
     of ``stream_bytes``, is less than its side information."""
     coefficients, before, after = fit(decoded, target)
-    rounding = decoded.size * quantum**2 / 12.0
+    rounding = quantum**2 / 12.0
     if not after < before:
         return None
     gain_db = 10.0 * np.log10((before + rounding) / (after + rounding))
