@@ -1,7 +1,8 @@
-"""RWNet's post-filter (payload version 10): a point-symmetric linear filter over the
-diamond of radius 4 (41 taps, 20 pairs) that the encoder fits to each frame by least
-squares (a Wiener filter, as the adaptive loop filter of H.266/VVC) and sends in the
-frame's side information where it pays; the decoder applies it to the reconstruction.
+"""RWNet's post-filter (payload version 10): a point-symmetric linear filter over a
+diamond of radius 1-4 (at most 41 taps, 20 pairs) that the encoder fits to each frame by
+least squares (a Wiener filter, as the adaptive loop filter of H.266/VVC) and sends in
+the frame's side information where it pays, the diamond that pays most; the decoder
+applies it to the reconstruction.
 
 At low and middle rates a wavelet codec's error is smooth ringing around edges and the
 DC's quantisation steps; a filter fitted to the image takes some of it off. Development
@@ -19,8 +20,8 @@ coefficients in units of ``1 / UNIT``. The decoder computes it in float32 as the
 centre's weight times ``x`` plus each pair's sum times its weight, in a fixed order,
 so a frame decodes to the same values on every machine.
 
-Side information (:func:`packed`): ``u8 taps (0 or TAPS) | TAPS zigzag varints`` — the
-gain's coefficient first, then each pair's.
+Side information (:func:`packed`): ``u8 n (0: none, or one of SHAPES) | n zigzag
+varints`` — the gain's coefficient first, then each pair's (``PAIRS``' first n - 1).
 """
 
 from __future__ import annotations
@@ -32,15 +33,23 @@ from medcomp_gui.errors import CodecError
 
 RADIUS = 4
 #: the offsets of the pairs of taps within the diamond of ``RADIUS`` (each pair: the
-#: offset and its opposite)
+#: offset and its opposite), shell by shell: the first pairs make the smaller diamonds
 PAIRS = tuple(
-    (di, dj)
-    for di in range(-RADIUS, RADIUS + 1)
-    for dj in range(-RADIUS, RADIUS + 1)
-    if (di, dj) > (0, 0) and abs(di) + abs(dj) <= RADIUS
+    sorted(
+        (
+            (di, dj)
+            for di in range(-RADIUS, RADIUS + 1)
+            for dj in range(-RADIUS, RADIUS + 1)
+            if (di, dj) > (0, 0) and abs(di) + abs(dj) <= RADIUS
+        ),
+        key=lambda d: (abs(d[0]) + abs(d[1]), d),
+    )
 )
-#: the coefficients sent: the gain's, then each pair's
+#: the coefficients of the largest filter: the gain's, then each pair's
 TAPS = 1 + len(PAIRS)
+#: the filters the encoder chooses from, by their coefficients: the diamonds of radius
+#: 1-4 (a small image's filter pays only with few coefficients)
+SHAPES = tuple(1 + sum(abs(di) + abs(dj) <= r for di, dj in PAIRS) for r in range(1, RADIUS + 1))
 #: the coefficients' unit (development set, ``benchmarks/probes/post_filter.py``: with
 #: the pairs' terms taken about the centre, 1/1024 codes as well as 1/4096)
 UNIT = 1024
@@ -55,15 +64,17 @@ def _padded(x: np.ndarray) -> np.ndarray:
     return np.pad(np.asarray(x, np.float32), RADIUS, mode="symmetric")
 
 
-def _pair_sums(padded: np.ndarray, rows: slice, cols: int) -> tuple[np.ndarray, list]:
-    """(the centre, each pair's sum) for ``rows`` of the frame whose symmetric extension
-    is ``padded``."""
+def _pair_sums(
+    padded: np.ndarray, rows: slice, cols: int, pairs: int = TAPS - 1
+) -> tuple[np.ndarray, list]:
+    """(the centre, the sum of each of the first ``pairs`` pairs) for ``rows`` of the
+    frame whose symmetric extension is ``padded``."""
     a, z = rows.start + RADIUS, rows.stop + RADIUS
 
     def shifted(di: int, dj: int) -> np.ndarray:
         return padded[a + di : z + di, RADIUS + dj : RADIUS + dj + cols]
 
-    return shifted(0, 0), [shifted(di, dj) + shifted(-di, -dj) for di, dj in PAIRS]
+    return shifted(0, 0), [shifted(di, dj) + shifted(-di, -dj) for di, dj in PAIRS[:pairs]]
 
 
 def _chunks(rows: int, step: int = 1) -> list[slice]:
@@ -71,14 +82,15 @@ def _chunks(rows: int, step: int = 1) -> list[slice]:
     return [slice(a, min(a + _CHUNK, rows)) for a in list(starts)[::step]]
 
 
-def fit(decoded: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """(int64 ``(TAPS,)`` coefficients in units of ``1/UNIT``, squared error before,
-    squared error after, both per pixel) of the least-squares filter that takes the
-    float ``decoded`` frame ``(rows, cols)`` closest to ``target`` (the same shape):
-    ``out = x + gain * x + sum_k c_k * (pair_k - 2 x)`` (the pairs' terms about the
-    centre, so that rounding their coefficients keeps the filter's gain; the gain's
+def fit(decoded: np.ndarray, target: np.ndarray) -> tuple[list[tuple[np.ndarray, float]], float]:
+    """([(int64 coefficients in units of ``1/UNIT``, squared error after) of each of
+    ``SHAPES``], squared error before; errors per pixel): the least-squares filters that
+    take the float ``decoded`` frame ``(rows, cols)`` closest to ``target`` (the same
+    shape): ``out = x + gain * x + sum_k c_k * (pair_k - 2 x)`` (the pairs' terms about
+    the centre, so that rounding their coefficients keeps the filter's gain; the gain's
     coefficient only where it pays: at the lowest levels the best filter also scales
-    the image). Fitted on about ``FIT_PIXELS`` pixels."""
+    the image). Fitted on about ``FIT_PIXELS`` pixels; one set of normal equations
+    serves every shape (a smaller diamond's terms are the first ones)."""
     rows, cols = decoded.shape
     padded = _padded(decoded)
     step = max(1, rows * cols // FIT_PIXELS)
@@ -92,25 +104,29 @@ def fit(decoded: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float, flo
         cross += a.T @ b
         before += float(b @ b)
         n += b.size
-    best = np.zeros(TAPS, np.int64), before
-    for first in (1, 0):  # without the gain, then with it
-        try:
-            solved = np.linalg.solve(gram[first:, first:], cross[first:])
-        except np.linalg.LinAlgError:  # a flat frame: nothing to fit
-            continue
-        coefficients = np.zeros(TAPS, np.int64)
-        coefficients[first:] = np.rint(solved * UNIT)
-        c = coefficients / UNIT
-        after = before - 2 * float(c @ cross) + float(c @ gram @ c)
-        if after < best[1] - 1e-12 * before:
-            best = coefficients, after
-    return best[0], before / max(n, 1), max(best[1], 0.0) / max(n, 1)
+    out = []
+    for taps in SHAPES:
+        best = np.zeros(taps, np.int64), before
+        for first in (1, 0):  # without the gain, then with it
+            try:
+                solved = np.linalg.solve(gram[first:taps, first:taps], cross[first:taps])
+            except np.linalg.LinAlgError:  # a flat frame: nothing to fit
+                continue
+            coefficients = np.zeros(taps, np.int64)
+            coefficients[first:] = np.rint(solved * UNIT)
+            c = coefficients / UNIT
+            g, x = gram[:taps, :taps], cross[:taps]
+            after = before - 2 * float(c @ x) + float(c @ g @ c)
+            if after < best[1] - 1e-12 * before:
+                best = coefficients, after
+        out.append((best[0], max(best[1], 0.0) / max(n, 1)))
+    return out, before / max(n, 1)
 
 
 def apply(decoded: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """The float32 frame ``decoded`` ``(rows, cols)`` filtered with ``coefficients``
-    (:func:`fit`): ``centre * x + sum_k c_k * pair_k`` in float32, term by term in the
-    order of ``PAIRS``."""
+    """The float32 frame ``decoded`` ``(rows, cols)`` filtered with ``coefficients`` (one
+    of ``SHAPES``, :func:`fit`): ``centre * x + sum_k c_k * pair_k`` in float32, term by
+    term in the order of ``PAIRS``."""
     rows, cols = decoded.shape
     c = np.asarray(coefficients, np.float64) / UNIT
     centre_weight = np.float32(1.0 + c[0] - 2.0 * c[1:].sum())
@@ -118,7 +134,7 @@ def apply(decoded: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
     padded = _padded(decoded)
     out = np.empty((rows, cols), np.float32)
     for part in _chunks(rows):
-        centre, sums = _pair_sums(padded, part, cols)
+        centre, sums = _pair_sums(padded, part, cols, weights.size)
         acc = centre * centre_weight
         for weight, term in zip(weights, sums, strict=True):
             acc += weight * term
@@ -138,18 +154,20 @@ def packed(coefficients: np.ndarray | None) -> bytes:
     """The side information of a frame's filter (None: no filter, one byte)."""
     if coefficients is None:
         return b"\x00"
-    return bytes([TAPS]) + b"".join(varint.encode(_zigzag(int(v))) for v in coefficients)
+    head = bytes([len(coefficients)])
+    return head + b"".join(varint.encode(_zigzag(int(v))) for v in coefficients)
 
 
 def unpacked(frame: bytes, pos: int) -> tuple[np.ndarray | None, int]:
     """(coefficients or None, position after them) of :func:`packed` at ``pos``."""
-    if pos >= len(frame) or frame[pos] not in (0, TAPS):
+    if pos >= len(frame) or frame[pos] not in (0, *SHAPES):
         raise CodecError("RWNet frame side information damaged (post-filter)")
     if frame[pos] == 0:
         return None, pos + 1
+    taps = frame[pos]
     pos += 1
     values = []
-    for _ in range(TAPS):
+    for _ in range(taps):
         value, pos = varint.decode(frame, pos, "RWNet frame post-filter", CodecError)
         values.append(_unzigzag(value))
     return np.array(values, np.int64), pos
@@ -164,15 +182,20 @@ DB_PER_DOUBLING = (4.6, 3.0, 3.3, 4.2, 5.3, 6.5, 8.0, 11.8, 16.0, 14.9, 14.9)
 def choose(
     decoded: np.ndarray, target: np.ndarray, level: int, stream_bytes: int, quantum: float = 0.0
 ) -> np.ndarray | None:
-    """The coefficients (:func:`fit`) of the filter for the frame ``decoded`` (the
-    decoder's reconstruction) of ``target``, or None where it does not pay: where its
-    gain in dB (the stored values' rounding, ``quantum**2 / 12`` per pixel, counted
-    as the error it adds to both), valued at ``DB_PER_DOUBLING`` of the level for a frame
-    of ``stream_bytes``, is less than its side information."""
-    coefficients, before, after = fit(decoded, target)
+    """The coefficients of the filter (:func:`fit`, one of ``SHAPES``) that pays most for
+    the frame ``decoded`` (the decoder's reconstruction) of ``target``, or None where
+    none pays: a filter's gain in dB (the stored values' rounding, ``quantum**2 / 12``
+    per pixel, counted as the error it adds to both), valued at ``DB_PER_DOUBLING`` of
+    the level for a frame of ``stream_bytes``, less its side information."""
+    fitted, before = fit(decoded, target)
     rounding = quantum**2 / 12.0
-    if not after < before:
-        return None
-    gain_db = 10.0 * np.log10((before + rounding) / (after + rounding))
-    worth = 8.0 * stream_bytes * gain_db / DB_PER_DOUBLING[min(level, 10)]
-    return coefficients if worth > 8 * len(packed(coefficients)) else None
+    best, most = None, 0.0
+    for coefficients, after in fitted:
+        if not after < before:
+            continue
+        gain_db = 10.0 * np.log10((before + rounding) / (after + rounding))
+        worth = 8.0 * stream_bytes * gain_db / DB_PER_DOUBLING[min(level, 10)]
+        net = worth - 8 * len(packed(coefficients))
+        if net > most:
+            best, most = coefficients, net
+    return best

@@ -298,8 +298,9 @@ def test_side_information_damage_is_a_codec_error() -> None:
     assert weights[1:5].tolist() == [16, 0, 256, 0]
     assert weights[12] == 256 and (weights[5:12] == 64).all() and weights[13] == 64
     assert kernel is None
-    # version 10: then the post-filter (0: none; else 21 zigzag varints, the gain's
-    # coefficient first): the gain -2, the first pair 3
+    # version 10: then the post-filter (0: none; else its number of coefficients, 3, 7,
+    # 13 or 21, and as many zigzag varints, the gain's first): the gain -2, the first
+    # pair 3
     with_filter = good[:-6] + varint.encode(choices) + bytes([21, 3, 6]) + bytes(19) + b"stream"
     *_, kernel, stream = _read_side(with_filter, 2, 10)
     assert kernel.tolist() == [-2, 3] + [0] * 19 and stream == b"stream"
@@ -322,8 +323,8 @@ def test_side_information_damage_is_a_codec_error() -> None:
         with pytest.raises(CodecError):
             _read_side(bad, 2, 10, version=9)
     head = good[:-6] + varint.encode(choices)
-    for bad in (head, head + bytes([13]) + bytes(13), head + bytes([21]) + bytes(20)):
-        with pytest.raises(CodecError):  # missing; another count; truncated
+    for bad in (head, head + bytes([12]) + bytes(12), head + bytes([21]) + bytes(20)):
+        with pytest.raises(CodecError):  # missing; no such shape; truncated
             _read_side(bad, 2, 10)
 
 

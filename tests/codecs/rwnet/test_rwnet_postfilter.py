@@ -31,19 +31,24 @@ def test_fit_undoes_part_of_a_blur_and_predicts_its_own_error() -> None:
     from medcomp_gui.codecs.rwnet import postfilter
 
     image, blurred = _smooth_and_blurred()
-    coefficients, before, after = postfilter.fit(blurred, image)
-    assert coefficients.shape == (postfilter.TAPS,) and coefficients.dtype == np.int64
+    fitted, before = postfilter.fit(blurred, image)
+    assert [c.size for c, _ in fitted] == list(postfilter.SHAPES) == [3, 7, 13, 21]
     assert before == pytest.approx(((blurred - image) ** 2).mean(), rel=1e-5)
-    filtered = postfilter.apply(blurred, coefficients)
-    assert after == pytest.approx(((filtered - image) ** 2).mean(), rel=1e-4)
-    assert after < 0.7 * before
+    for coefficients, after in fitted:
+        assert coefficients.dtype == np.int64
+        filtered = postfilter.apply(blurred, coefficients)
+        assert after == pytest.approx(((filtered - image) ** 2).mean(), rel=1e-4)
+    errors = [after for _, after in fitted]
+    assert errors == sorted(errors, reverse=True)  # a larger diamond fits no worse
+    assert errors[-1] < 0.7 * before
 
 
 def test_a_large_frame_is_fitted_on_spread_chunks_whose_error_stands_for_the_frame() -> None:
     from medcomp_gui.codecs.rwnet import postfilter
 
     image, blurred = _smooth_and_blurred(4, shape=(1024, 640))  # 2.5 x FIT_PIXELS
-    coefficients, before, after = postfilter.fit(blurred, image)
+    fitted, before = postfilter.fit(blurred, image)
+    coefficients, after = fitted[-1]
     filtered = postfilter.apply(blurred, coefficients)
     # half of the rows, in four chunks: the errors are those of the whole frame
     # within 10 % (this image's edges are not spread evenly over its rows)
@@ -59,16 +64,17 @@ def test_the_identity_filter_changes_nothing_and_a_flat_frame_fits_one() -> None
     identity = np.zeros(postfilter.TAPS, np.int64)
     np.testing.assert_array_equal(postfilter.apply(blurred, identity), blurred.astype(np.float32))
     flat = np.full((32, 48), 0.25)
-    coefficients, before, after = postfilter.fit(flat, flat)
-    assert before == pytest.approx(0.0, abs=1e-12) and after <= before + 1e-12
+    fitted, before = postfilter.fit(flat, flat)
+    assert before == pytest.approx(0.0, abs=1e-12)
+    assert all(after <= before + 1e-12 for _, after in fitted)
 
 
 def test_side_information_round_trips_and_damage_is_a_codec_error() -> None:
     from medcomp_gui.codecs.rwnet import postfilter
 
     rng = np.random.default_rng(3)
-    for _ in range(20):
-        coefficients = rng.integers(-3000, 3000, postfilter.TAPS)
+    for n in range(20):
+        coefficients = rng.integers(-3000, 3000, postfilter.SHAPES[n % 4])
         side = postfilter.packed(coefficients)
         back, pos = postfilter.unpacked(side + b"rest", 0)
         np.testing.assert_array_equal(back, coefficients)
@@ -76,26 +82,30 @@ def test_side_information_round_trips_and_damage_is_a_codec_error() -> None:
     assert postfilter.packed(None) == b"\x00"
     assert postfilter.unpacked(b"\x00rest", 0) == (None, 1)
     side = postfilter.packed(coefficients)
-    for bad in (b"", bytes([5]) + side[1:], side[:-1], side[:1] + bytes([0xFF] * 6)):
+    for bad in (b"", bytes([5]) + side[1:], side[:-1], side[:1] + bytes([0xFF] * 6)):  # 5: no shape
         with pytest.raises(CodecError):
             postfilter.unpacked(bad, 0)
 
 
-def test_the_encoder_sends_a_filter_only_where_its_gain_is_worth_its_bytes() -> None:
+def test_the_encoder_sends_the_filter_whose_gain_is_worth_most_beyond_its_bytes() -> None:
     from medcomp_gui.codecs.rwnet import postfilter
 
     image, blurred = _smooth_and_blurred(2)
-    _, before, after = postfilter.fit(blurred, image)
-    gain_db = 10 * np.log10(before / after)
-    side_bits = 8 * len(postfilter.packed(postfilter.fit(blurred, image)[0]))
-    # the bytes at which the gain, at the level's dB per doubling, is worth the side bits
+    fitted, before = postfilter.fit(blurred, image)
     level = 4
-    even = side_bits * postfilter.DB_PER_DOUBLING[level] / gain_db / 8
-    assert postfilter.choose(blurred, image, level, int(even * 1.1)) is not None
-    assert postfilter.choose(blurred, image, level, int(even * 0.9)) is None
+    # the bytes at which each shape's gain, at the level's dB per doubling, is worth its
+    # side information
+    even = [
+        len(postfilter.packed(c)) * postfilter.DB_PER_DOUBLING[level] / (10 * np.log10(before / e))
+        for c, e in fitted
+    ]
+    assert postfilter.choose(blurred, image, level, int(min(even) * 0.9)) is None
+    assert postfilter.choose(blurred, image, level, int(min(even) * 1.1)) is not None
+    # many bytes: the side information hardly counts, the largest diamond fits best
+    assert postfilter.choose(blurred, image, level, 10**9).size == postfilter.TAPS
     # the stored values' rounding counts as error on both sides: a coarse quantum
     # leaves the filter's gain too small to pay
-    assert postfilter.choose(blurred, image, level, int(even * 1.1), quantum=0.5) is None
+    assert postfilter.choose(blurred, image, level, int(max(even) * 1.1), quantum=0.5) is None
     # nothing to gain: no filter
     assert postfilter.choose(image, image, level, 10**9) is None
 
