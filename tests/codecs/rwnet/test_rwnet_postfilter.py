@@ -96,7 +96,9 @@ def test_the_encoder_sends_the_filter_whose_gain_is_worth_most_beyond_its_bytes(
     # the bytes at which each shape's gain, at the level's dB per doubling, is worth its
     # side information
     even = [
-        len(postfilter.packed(c)) * postfilter.DB_PER_DOUBLING[level] / (10 * np.log10(before / e))
+        len(postfilter.packed(c))
+        * postfilter.DB_PER_DOUBLING[level]
+        / (postfilter.WORTH_FACTOR * 10 * np.log10(before / e))
         for c, e in fitted
     ]
     assert postfilter.choose(blurred, image, level, int(min(even) * 0.9)) is None
