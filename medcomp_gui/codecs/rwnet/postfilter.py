@@ -53,6 +53,10 @@ SHAPES = tuple(1 + sum(abs(di) + abs(dj) <= r for di, dj in PAIRS) for r in rang
 #: the coefficients' unit (development set, ``benchmarks/probes/post_filter.py``: with
 #: the pairs' terms taken about the centre, 1/1024 codes as well as 1/4096)
 UNIT = 1024
+#: the largest coefficient a frame may carry, in units of ``1/UNIT`` (64: a fitted filter
+#: beyond it is ill-conditioned, a nearly flat frame's; a decoder meeting one has a
+#: damaged frame)
+LIMIT = 64 * UNIT
 #: rows of the frame the filter takes at a time (bounds its memory)
 _CHUNK = 128
 #: about how many pixels the fit takes (whole chunks of rows, evenly spread: a regular
@@ -112,6 +116,8 @@ def fit(decoded: np.ndarray, target: np.ndarray) -> tuple[list[tuple[np.ndarray,
                 solved = np.linalg.solve(gram[first:taps, first:taps], cross[first:taps])
             except np.linalg.LinAlgError:  # a flat frame: nothing to fit
                 continue
+            if not np.all(np.abs(solved) * UNIT <= LIMIT):  # also NaN
+                continue
             coefficients = np.zeros(taps, np.int64)
             coefficients[first:] = np.rint(solved * UNIT)
             c = coefficients / UNIT
@@ -170,6 +176,8 @@ def unpacked(frame: bytes, pos: int) -> tuple[np.ndarray | None, int]:
     for _ in range(taps):
         value, pos = varint.decode(frame, pos, "RWNet frame post-filter", CodecError)
         values.append(_unzigzag(value))
+    if max(abs(v) for v in values) > LIMIT:
+        raise CodecError("RWNet frame side information damaged (post-filter)")
     return np.array(values, np.int64), pos
 
 

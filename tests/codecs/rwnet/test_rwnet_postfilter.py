@@ -69,6 +69,24 @@ def test_the_identity_filter_changes_nothing_and_a_flat_frame_fits_one() -> None
     assert all(after <= before + 1e-12 for _, after in fitted)
 
 
+def test_an_ill_conditioned_fit_sends_no_wild_filter(monkeypatch) -> None:
+    """A frame that carries nothing of its target (a whisper of noise against louder,
+    independent noise): least squares asks for huge coefficients; the fit offers none
+    beyond ``LIMIT``, so what it sends codes and decodes."""
+    from medcomp_gui.codecs.rwnet import postfilter
+
+    rng = np.random.default_rng(6)
+    decoded = 1e-7 * rng.standard_normal((64, 48))
+    target = 1e-4 * rng.standard_normal((64, 48))
+    for coefficients, _ in postfilter.fit(decoded, target)[0]:
+        assert np.abs(coefficients).max() <= postfilter.LIMIT
+        side = postfilter.packed(coefficients)
+        np.testing.assert_array_equal(postfilter.unpacked(side, 0)[0], coefficients)
+    monkeypatch.setattr(postfilter, "LIMIT", 10**30)  # what the guard keeps out
+    fitted, _ = postfilter.fit(decoded, target)
+    assert max(np.abs(c).max() for c, _ in fitted) > 64 * postfilter.UNIT
+
+
 def test_side_information_round_trips_and_damage_is_a_codec_error() -> None:
     from medcomp_gui.codecs.rwnet import postfilter
 
@@ -82,7 +100,14 @@ def test_side_information_round_trips_and_damage_is_a_codec_error() -> None:
     assert postfilter.packed(None) == b"\x00"
     assert postfilter.unpacked(b"\x00rest", 0) == (None, 1)
     side = postfilter.packed(coefficients)
-    for bad in (b"", bytes([5]) + side[1:], side[:-1], side[:1] + bytes([0xFF] * 6)):  # 5: no shape
+    too_large = postfilter.packed(np.array([postfilter.LIMIT + 1, 0, 0]))
+    for bad in (
+        too_large,
+        b"",
+        bytes([5]) + side[1:],
+        side[:-1],
+        side[:1] + bytes([0xFF] * 6),
+    ):  # 5: no shape
         with pytest.raises(CodecError):
             postfilter.unpacked(bad, 0)
 
