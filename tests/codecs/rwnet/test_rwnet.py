@@ -24,17 +24,6 @@ GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def codec():
-    from medcomp_gui.codecs import get_codec
-
-    rwnet = get_codec("rwnet")
-    missing = rwnet.availability()
-    if missing is not None:
-        pytest.fail(missing)
-    return rwnet
-
-
 def round_trip(codec, image: MedicalImage, quality: int):
     enc = codec.encode(image, quality=quality)
     info = PayloadInfo(

@@ -130,16 +130,6 @@ def test_fill_keeps_the_image_and_continues_it_smoothly() -> None:
 # ---------------------------------------------------------------- in the codec
 
 
-@pytest.fixture(scope="module")
-def codec():
-    from medcomp_gui.codecs import get_codec
-
-    rwnet = get_codec("rwnet")
-    if (missing := rwnet.availability()) is not None:
-        pytest.fail(missing)
-    return rwnet
-
-
 def _ct_with_padding(rows: int = 160, cols: int = 144) -> MedicalImage:
     """Signed 12-bit CT-like slice with -2000 padding outside a circle."""
     body = phantom((rows, cols), 12, True, seed=5).astype(np.int32) // 2

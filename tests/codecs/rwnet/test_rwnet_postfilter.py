@@ -137,16 +137,6 @@ def test_the_encoder_sends_the_filter_whose_gain_is_worth_most_beyond_its_bytes(
     assert postfilter.choose(image, image, level, 10**9) is None
 
 
-@pytest.fixture(scope="module")
-def codec():
-    from medcomp_gui.codecs import get_codec
-
-    rwnet = get_codec("rwnet")
-    if (missing := rwnet.availability()) is not None:
-        pytest.fail(missing)
-    return rwnet
-
-
 def test_a_radiograph_decodes_closer_to_the_original_with_its_filter(codec, monkeypatch) -> None:
     """A simulated radiograph at a middle level: the encoder sends a filter, the decoder
     applies it, and the image is closer to the original than without it (the filter's
