@@ -101,8 +101,8 @@ def fit(decoded: np.ndarray, target: np.ndarray) -> tuple[list[tuple[np.ndarray,
     gram, cross, before, n = np.zeros((TAPS, TAPS)), np.zeros(TAPS), 0.0, 0
     for part in _chunks(rows, step):
         centre, sums = _pair_sums(padded, part, cols)
-        a = np.stack([centre.reshape(-1)] + [(t - 2 * centre).reshape(-1) for t in sums], 1)
-        a = a.astype(np.float64)
+        terms = [centre.reshape(-1)] + [(t - 2 * centre).reshape(-1) for t in sums]
+        a = np.stack(terms, axis=1, dtype=np.float64)
         b = (np.asarray(target[part], np.float64) - centre).reshape(-1)
         gram += a.T @ a
         cross += a.T @ b
